@@ -1,0 +1,145 @@
+"""Reading export files as delivered: CSV in UTF-8 (with or without BOM) or GBK/GB18030, and Excel
+workbooks with one or more sheets. Every value is read as text; typing happens in staging."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from assets.ingest.export_kinds import ExportFormatError
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+SUPPORTED_SUFFIXES = CSV_SUFFIXES | EXCEL_SUFFIXES
+FIRST_DATA_ROW = 2  # row numbers as a spreadsheet shows them: the header is row 1
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """One table inside an export file: the whole CSV, or one sheet of a workbook."""
+
+    sheet: str | None
+    headers: list[str]
+    frame: pl.DataFrame | None  # None when only the headers were read
+
+
+def file_sha256(path: Path) -> str:
+    """Content fingerprint of a file, used to recognise a file that was already loaded."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def detect_encoding(path: Path) -> str:
+    """Return 'utf-8-sig', 'utf-8' or 'gb18030' (a superset of GBK) for a text export."""
+    with path.open("rb") as handle:
+        head = handle.read(3)
+        if head == codecs.BOM_UTF8:
+            return "utf-8-sig"
+        handle.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        try:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return "utf-8"
+        except UnicodeDecodeError:
+            pass
+    _check_decodes(path, "gb18030")
+    return "gb18030"
+
+
+def _check_decodes(path: Path, encoding: str) -> None:
+    with path.open("rb") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            try:
+                line.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ExportFormatError(
+                    f"{path.name}, row {line_number}: bytes at position {exc.start} are neither UTF-8 nor "
+                    "GBK text; save the export as UTF-8 or GBK CSV"
+                ) from exc
+
+
+def _csv_delimiter(path: Path) -> str:
+    return "\t" if path.suffix.lower() == ".tsv" else ","
+
+
+def _utf8_bytes(path: Path, encoding: str) -> bytes | Path:
+    if encoding == "utf-8":
+        return path
+    return path.read_bytes().decode(encoding).encode("utf-8")
+
+
+def read_csv_headers(path: Path) -> list[str]:
+    encoding = detect_encoding(path)
+    with path.open(encoding=encoding, newline="") as handle:
+        first = next(csv.reader(handle, delimiter=_csv_delimiter(path)), None)
+    if not first or all(not cell.strip() for cell in first):
+        raise ExportFormatError(f"{path.name}, row 1: the file is empty (no header row)")
+    return [cell.strip() for cell in first]
+
+
+def read_csv_table(path: Path) -> pl.DataFrame:
+    """All rows of a CSV export as text, with a ``_row_number`` column (header = row 1)."""
+    encoding = detect_encoding(path)
+    source = _utf8_bytes(path, encoding)
+    try:
+        frame = pl.read_csv(
+            io.BytesIO(source) if isinstance(source, bytes) else source,
+            infer_schema=False,
+            separator=_csv_delimiter(path),
+            truncate_ragged_lines=False,
+        )
+    except pl.exceptions.NoDataError as exc:
+        raise ExportFormatError(f"{path.name}, row 1: the file is empty (no header row)") from exc
+    except pl.exceptions.ComputeError as exc:
+        raise ExportFormatError(f"{path.name}: cannot be read as CSV: {exc}") from exc
+    frame = frame.rename({name: name.replace("\ufeff", "").strip() for name in frame.columns})
+    return frame.with_row_index("_row_number", offset=FIRST_DATA_ROW).with_columns(
+        pl.col("_row_number").cast(pl.Int64)
+    )
+
+
+def iter_excel_tables(path: Path, with_rows: bool) -> Iterator[ExportTable]:
+    """Each non-empty sheet of a workbook, as text, with a ``_row_number`` column (header = row 1)."""
+    try:
+        reader = fastexcel.read_excel(str(path))
+    except Exception as exc:  # fastexcel raises its own error types per failure
+        raise ExportFormatError(f"{path.name}: cannot be opened as an Excel workbook: {exc}") from exc
+    for sheet_name in reader.sheet_names:
+        sheet = reader.load_sheet(sheet_name, n_rows=None if with_rows else 0, dtypes="string")
+        headers = [str(name).strip() for name in sheet.column_names]
+        if not headers or all(h.startswith("__UNNAMED") for h in headers):
+            continue
+        frame = None
+        if with_rows:
+            frame = sheet.to_polars()
+            frame = frame.rename({name: str(name).strip() for name in frame.columns})
+            frame = frame.with_row_index("_row_number", offset=FIRST_DATA_ROW).with_columns(
+                pl.col("_row_number").cast(pl.Int64)
+            )
+        yield ExportTable(sheet=sheet_name, headers=headers, frame=frame)
+
+
+def read_export(path: Path, with_rows: bool = True) -> list[ExportTable]:
+    """Read an export file: one table for a CSV, one per non-empty sheet for a workbook."""
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_SUFFIXES:
+        return list(iter_excel_tables(path, with_rows))
+    if suffix in CSV_SUFFIXES:
+        if path.stat().st_size == 0:
+            raise ExportFormatError(f"{path.name}, row 1: the file is empty (zero bytes)")
+        headers = read_csv_headers(path)
+        return [ExportTable(sheet=None, headers=headers, frame=read_csv_table(path) if with_rows else None)]
+    raise ExportFormatError(f"{path.name}: unsupported file type {suffix!r}; use CSV or XLSX")

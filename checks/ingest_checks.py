@@ -1,0 +1,36 @@
+"""Checks on the raw layer: every export file in the inbox could be read."""
+
+
+from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetKey, asset_check
+
+from assets.ingest.export_kinds import load_export_kinds
+from pipelines.resources import Warehouse
+
+
+def build_file_rejection_check(kind: str, source: str) -> AssetChecksDefinition:
+    """WARN when files in the kind's inbox folder were rejected (unreadable, unknown headers...)."""
+
+    @asset_check(
+        asset=AssetKey(["raw", kind]),
+        name="all_files_readable",
+        description=f"Every file in the inbox folder '{source}' could be read and recognised. A rejected "
+        "file is listed with the reason (file, row, column); nothing from it was loaded.",
+    )
+    def _check(warehouse: Warehouse) -> AssetCheckResult:
+        with warehouse.connect() as conn:
+            rows = conn.execute(
+                "SELECT source_file, error FROM quality.file_rejections r WHERE source = ? "
+                "AND NOT EXISTS (SELECT 1 FROM raw.load_log l WHERE l.source_file = r.source_file "
+                "AND l.file_hash <> r.file_hash AND l.loaded_at > r.rejected_at) ORDER BY source_file",
+                [source],
+            ).fetchall()
+        return AssetCheckResult(
+            passed=not rows,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"rejected_files": len(rows), "reasons": {f: e for f, e in rows}},
+        )
+
+    return _check
+
+
+INGEST_CHECKS = [build_file_rejection_check(k.name, k.source) for k in load_export_kinds().values()]

@@ -1,0 +1,47 @@
+"""The Dagster code location: assembles assets, checks, jobs, schedules and resources."""
+
+from __future__ import annotations
+
+from dagster import Definitions, in_process_executor
+
+from assets.analytics.customer_360 import ANALYTICS_ASSETS
+from assets.core.assets import CORE_ASSETS
+from assets.ingest.assets import RAW_ASSETS
+from assets.staging.assets import STAGING_ASSETS
+from checks.ingest_checks import INGEST_CHECKS
+from pipelines.jobs import materialize_everything, nightly_schedule
+from pipelines.resources import PipelineSettings, Warehouse
+from pipelines.settings import PathSettings
+from reports.index_page import REPORT_ASSETS
+
+ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *ANALYTICS_ASSETS, *REPORT_ASSETS]
+ALL_CHECKS = [*INGEST_CHECKS]
+
+
+def build_resources(paths: PathSettings) -> dict:
+    """The resources for one set of paths (tests build their own with temporary folders)."""
+    return {
+        "warehouse": Warehouse(path=paths.warehouse_path),
+        "settings": PipelineSettings(
+            inbox_dir=paths.inbox_dir,
+            reports_dir=paths.reports_dir,
+            as_of=paths.as_of,
+            settings_file=paths.settings_file,
+            column_aliases_file=paths.column_aliases_file,
+        ),
+    }
+
+
+def build_definitions(paths: PathSettings | None = None) -> Definitions:
+    """Everything Dagster needs, with paths from the CRM_* environment variables by default."""
+    return Definitions(
+        assets=ALL_ASSETS,
+        asset_checks=ALL_CHECKS,
+        jobs=[materialize_everything],
+        schedules=[nightly_schedule],
+        resources=build_resources(paths or PathSettings.from_environment()),
+        executor=in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,67 @@
+"""Run settings: where the exports, the warehouse and the reports live, the as-of date, and the
+business thresholds from ``settings.toml``.
+
+Environment variables (all optional):
+
+- ``CRM_INBOX_DIR``: folder with one sub-folder per source system (default ``data/inbox``).
+- ``CRM_WAREHOUSE_PATH``: DuckDB warehouse file (default ``data/warehouse.duckdb``).
+- ``CRM_REPORTS_DIR``: where HTML reports go (default ``data/reports``; index at ``latest/index.html``).
+- ``CRM_AS_OF``: analysis date ``YYYY-MM-DD``; unset means "the newest order date in the exports".
+- ``CRM_SETTINGS_FILE``: a settings file replacing the shipped ``pipelines/settings.toml``.
+- ``CRM_COLUMN_ALIASES``: an extra header-alias file added to ``pipelines/export_kinds.toml``.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+SHIPPED_SETTINGS_FILE = PACKAGE_DIR / "settings.toml"
+SHIPPED_EXPORT_KINDS_FILE = PACKAGE_DIR / "export_kinds.toml"
+
+
+def parse_as_of(text: str | None) -> date | None:
+    """Read an as-of date written as YYYY-MM-DD; empty means "not set"."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValueError(f"CRM_AS_OF must be a date written YYYY-MM-DD, got {text!r}") from exc
+
+
+def load_thresholds(path: str | Path | None = None) -> dict[str, Any]:
+    """Load the business thresholds (a nested dictionary) from a settings TOML file."""
+    settings_path = Path(path) if path else SHIPPED_SETTINGS_FILE
+    with settings_path.open("rb") as handle:
+        return tomllib.load(handle)
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    """Locations resolved from the environment once, when the code location loads."""
+
+    inbox_dir: str
+    warehouse_path: str
+    reports_dir: str
+    as_of: str = ""
+    settings_file: str = ""
+    column_aliases_file: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_environment(cls, environ: dict[str, str] | None = None) -> PathSettings:
+        env = os.environ if environ is None else environ
+        return cls(
+            inbox_dir=env.get("CRM_INBOX_DIR", "data/inbox"),
+            warehouse_path=env.get("CRM_WAREHOUSE_PATH", "data/warehouse.duckdb"),
+            reports_dir=env.get("CRM_REPORTS_DIR", "data/reports"),
+            as_of=env.get("CRM_AS_OF", ""),
+            settings_file=env.get("CRM_SETTINGS_FILE", ""),
+            column_aliases_file=env.get("CRM_COLUMN_ALIASES", ""),
+        )
