@@ -119,7 +119,7 @@ def iter_excel_tables(path: Path, with_rows: bool) -> Iterator[ExportTable]:
         raise ExportFormatError(f"{path.name}: cannot be opened as an Excel workbook: {exc}") from exc
     for sheet_name in reader.sheet_names:
         sheet = reader.load_sheet(sheet_name, n_rows=None if with_rows else 0, dtypes="string")
-        headers = [str(name).strip() for name in sheet.column_names]
+        headers = [str(column.name).strip() for column in sheet.selected_columns]
         if not headers or all(h.startswith("__UNNAMED") for h in headers):
             continue
         frame = None

@@ -1,0 +1,51 @@
+# The README's commands. Each target sets up .venv on first use (Python 3.11+).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+export CRM_INBOX_DIR ?= data/inbox
+export CRM_WAREHOUSE_PATH ?= data/warehouse.duckdb
+export CRM_REPORTS_DIR ?= data/reports
+export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
+
+SAMPLE_CUSTOMERS ?= 2000
+SAMPLE_SEED ?= 7
+
+.PHONY: setup sample run test dev bench lint clean
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $(INSTALLED)
+
+setup: $(INSTALLED)
+	@mkdir -p "$(DAGSTER_HOME)"
+	@test -f "$(DAGSTER_HOME)/dagster.yaml" || cp pipelines/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+
+# Sample exports, only when the inbox holds no file yet (your own exports are never overwritten).
+sample: setup
+	@if [ -z "$$(find "$(CRM_INBOX_DIR)" -type f 2>/dev/null | head -n 1)" ]; then \
+		echo "Inbox $(CRM_INBOX_DIR) is empty: generating sample exports ($(SAMPLE_CUSTOMERS) customers)"; \
+		$(BIN)/python -m pipelines.sample_data --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) \
+			--out "$(CRM_INBOX_DIR)"; \
+	fi
+
+run: sample
+	$(BIN)/python -m pipelines run
+
+test: setup
+	$(BIN)/python -m pytest
+
+dev: sample
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup
+	$(BIN)/python -m pipelines.benchmark
+
+lint: setup
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf data/inbox data/truth data/warehouse.duckdb data/warehouse.duckdb.wal data/reports
