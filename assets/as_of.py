@@ -16,10 +16,13 @@ def resolve_as_of(conn: duckdb.DuckDBPyConnection, configured: date | None) -> d
     if configured is not None:
         return configured
     exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'orders'"
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'staging' AND table_name = 'sales_order_lines'"
     ).fetchone()[0]
     if exists:
-        latest = conn.execute("SELECT max(order_date) FROM core.orders WHERE order_date <= current_date").fetchone()[0]
+        latest = conn.execute(
+            "SELECT max(order_date) FROM staging.sales_order_lines WHERE order_date <= current_date"
+        ).fetchone()[0]
         if latest is not None:
             return latest
     return conn.execute("SELECT current_date").fetchone()[0]
