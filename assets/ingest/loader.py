@@ -17,7 +17,8 @@ import duckdb
 import polars as pl
 
 from assets.ingest.export_kinds import ExportFormatError, ExportKind, detect_kind
-from assets.ingest.readers import SUPPORTED_SUFFIXES, file_sha256, read_export
+from assets.ingest.readers import SUPPORTED_SUFFIXES, ExportTable, file_sha256, read_export
+from assets.quarantine import ensure_quarantine_table
 
 LINEAGE_COLUMNS = {
     "_source_file": "VARCHAR",
@@ -51,6 +52,7 @@ def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, kind: ExportKind) -> None
             kind VARCHAR, source_file VARCHAR, sheet VARCHAR, file_hash VARCHAR, rows_read BIGINT,
             status VARCHAR, unmapped_columns VARCHAR[], loaded_at TIMESTAMP)"""
     )
+    ensure_quarantine_table(conn)
     conn.execute(
         """CREATE TABLE IF NOT EXISTS quality.file_rejections (
             source VARCHAR, source_file VARCHAR, file_hash VARCHAR, error VARCHAR, rejected_at TIMESTAMP)"""
@@ -121,7 +123,7 @@ def load_export_kind(
                     pending.append(table.sheet)
             if not pending:
                 continue
-            for table in read_export(path, with_rows=True):
+            for table in read_export(path, with_rows=True, label=relative):
                 if table.sheet in pending:
                     report.rows_loaded += _insert_table(conn, kind, relative, table, file_hash, now)
             report.files_loaded.append(relative)
@@ -136,13 +138,16 @@ def _log_duplicate_delivery(
     now: datetime,
 ) -> None:
     conn.execute(
-        "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, 0, 'duplicate_delivery', [], ?)",
-        [kind.name, relative, sheet, file_hash, now],
+        """INSERT INTO raw.load_log
+           SELECT ?, ?, ?, ?, max(rows_read), 'duplicate_delivery', [], ? FROM raw.load_log
+           WHERE kind = ? AND file_hash = ? AND sheet IS NOT DISTINCT FROM ? AND status = 'loaded'""",
+        [kind.name, relative, sheet, file_hash, now, kind.name, file_hash, sheet],
     )
 
 
 def _insert_table(
-    conn: duckdb.DuckDBPyConnection, kind: ExportKind, relative: str, table, file_hash: str, now: datetime
+    conn: duckdb.DuckDBPyConnection, kind: ExportKind, relative: str, table: ExportTable, file_hash: str,
+    now: datetime,
 ) -> int:
     label = relative if table.sheet is None else f"{relative} [sheet {table.sheet}]"
     mapping, unmapped = kind.map_headers(table.headers, label)
@@ -161,8 +166,17 @@ def _insert_table(
         conn.unregister("incoming_export")
         conn.execute(
             "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, 'loaded', ?, ?)",
-            [kind.name, relative, table.sheet, file_hash, incoming.height, unmapped, now],
+            [kind.name, relative, table.sheet, file_hash, incoming.height + len(table.malformed), unmapped, now],
         )
+        if table.malformed:
+            conn.executemany(
+                "INSERT INTO quality.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 'ingest', false, NULL)",
+                [
+                    [kind.name, relative, table.sheet, m.row_number,
+                     f"malformed line: expected {m.expected_fields} fields, found {m.found_fields}", m.raw_text, now]
+                    for m in table.malformed
+                ],
+            )
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

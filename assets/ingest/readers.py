@@ -6,7 +6,6 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from assets.ingest.csv_structure import MalformedRow, parse_csv
 from assets.ingest.export_kinds import ExportFormatError
 
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
@@ -29,6 +29,7 @@ class ExportTable:
     sheet: str | None
     headers: list[str]
     frame: pl.DataFrame | None  # None when only the headers were read
+    malformed: tuple[MalformedRow, ...] = ()
 
 
 def file_sha256(path: Path) -> str:
@@ -75,10 +76,11 @@ def _csv_delimiter(path: Path) -> str:
     return "\t" if path.suffix.lower() == ".tsv" else ","
 
 
-def _utf8_bytes(path: Path, encoding: str) -> bytes | Path:
+def _utf8_bytes(path: Path, encoding: str) -> bytes:
+    data = path.read_bytes()
     if encoding == "utf-8":
-        return path
-    return path.read_bytes().decode(encoding).encode("utf-8")
+        return data
+    return data.decode(encoding).encode("utf-8")
 
 
 def read_csv_headers(path: Path) -> list[str]:
@@ -90,25 +92,14 @@ def read_csv_headers(path: Path) -> list[str]:
     return [cell.strip() for cell in first]
 
 
-def read_csv_table(path: Path) -> pl.DataFrame:
-    """All rows of a CSV export as text, with a ``_row_number`` column (header = row 1)."""
+def read_csv_table(path: Path, label: str) -> ExportTable:
+    """All rows of a CSV export as text, with a ``_row_number`` column (header = row 1); records with
+    the wrong number of fields are set apart in ``malformed``."""
     encoding = detect_encoding(path)
-    source = _utf8_bytes(path, encoding)
-    try:
-        frame = pl.read_csv(
-            io.BytesIO(source) if isinstance(source, bytes) else source,
-            infer_schema=False,
-            separator=_csv_delimiter(path),
-            truncate_ragged_lines=False,
-        )
-    except pl.exceptions.NoDataError as exc:
-        raise ExportFormatError(f"{path.name}, row 1: the file is empty (no header row)") from exc
-    except pl.exceptions.ComputeError as exc:
-        raise ExportFormatError(f"{path.name}: cannot be read as CSV: {exc}") from exc
-    frame = frame.rename({name: name.replace("\ufeff", "").strip() for name in frame.columns})
-    return frame.with_row_index("_row_number", offset=FIRST_DATA_ROW).with_columns(
-        pl.col("_row_number").cast(pl.Int64)
-    )
+    parsed = parse_csv(_utf8_bytes(path, encoding), _csv_delimiter(path), label)
+    headers = [name.replace("\ufeff", "").strip() for name in parsed.headers]
+    frame = parsed.frame.rename(dict(zip(parsed.headers, headers, strict=True)))
+    return ExportTable(sheet=None, headers=headers, frame=frame, malformed=tuple(parsed.malformed))
 
 
 def iter_excel_tables(path: Path, with_rows: bool) -> Iterator[ExportTable]:
@@ -132,7 +123,7 @@ def iter_excel_tables(path: Path, with_rows: bool) -> Iterator[ExportTable]:
         yield ExportTable(sheet=sheet_name, headers=headers, frame=frame)
 
 
-def read_export(path: Path, with_rows: bool = True) -> list[ExportTable]:
+def read_export(path: Path, with_rows: bool = True, label: str | None = None) -> list[ExportTable]:
     """Read an export file: one table for a CSV, one per non-empty sheet for a workbook."""
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
@@ -140,6 +131,7 @@ def read_export(path: Path, with_rows: bool = True) -> list[ExportTable]:
     if suffix in CSV_SUFFIXES:
         if path.stat().st_size == 0:
             raise ExportFormatError(f"{path.name}, row 1: the file is empty (zero bytes)")
-        headers = read_csv_headers(path)
-        return [ExportTable(sheet=None, headers=headers, frame=read_csv_table(path) if with_rows else None)]
+        if with_rows:
+            return [read_csv_table(path, label or path.name)]
+        return [ExportTable(sheet=None, headers=read_csv_headers(path), frame=None)]
     raise ExportFormatError(f"{path.name}: unsupported file type {suffix!r}; use CSV or XLSX")

@@ -1,4 +1,17 @@
-"""Turning one raw table into its typed staging table, with failing rows sent to quarantine."""
+"""Turning one raw table into its typed staging table, with failing rows sent to quarantine.
+
+Which rows are used:
+
+- Only the latest version of each delivered file: an export re-delivered under the same name
+  (corrected) replaces the earlier version; the earlier version's rows count as superseded.
+- Rows breaking a row rule go to ``quality.quarantine``; a quarantined row is marked resolved when a
+  later delivery brings a valid row with the same business key, or when its file was re-delivered.
+- Among the remaining rows, one per business key: the latest delivery wins.
+
+Every build records its row accounting in ``quality.reconciliation``:
+rows read = rows staged + rows quarantined + duplicates collapsed (duplicate deliveries, superseded
+file versions and repeated business keys).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +19,14 @@ from dataclasses import dataclass
 
 import duckdb
 
-from assets.staging.specs import StagingSpec
+from assets.quarantine import ensure_quarantine_table
+from assets.staging.specs import ROW_CONTENT_ID, StagingSpec
 from assets.staging.sql_functions import install_sql_functions
 
-QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS quality.quarantine (
-    kind VARCHAR, source_file VARCHAR, sheet VARCHAR, row_number BIGINT, column_name VARCHAR,
-    rule VARCHAR, raw_value VARCHAR, loaded_at TIMESTAMP)"""
+RECONCILIATION_DDL = """CREATE TABLE IF NOT EXISTS quality.reconciliation (
+    kind VARCHAR PRIMARY KEY, rows_read BIGINT, rows_staged BIGINT, rows_quarantined BIGINT,
+    duplicates_collapsed BIGINT, duplicate_delivery_rows BIGINT, superseded_rows BIGINT,
+    repeated_key_rows BIGINT, built_at TIMESTAMP)"""
 
 
 @dataclass(frozen=True)
@@ -24,50 +39,103 @@ class StagingResult:
     duplicates_collapsed: int
 
 
-def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> StagingResult:
-    """Rebuild ``staging.<kind>`` from ``raw.<kind>`` and refresh its quarantine entries, atomically."""
-    install_sql_functions(conn)
-    conn.execute(QUARANTINE_DDL)
-    typed = ",\n".join(f"{expr} AS {name}" for name, expr in spec.columns.items())
+def _typed_select(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> str:
+    raw_columns = [
+        name for name, *_ in conn.execute(f"DESCRIBE raw.{spec.kind}").fetchall() if not name.startswith("_")
+    ]
+    content_id = "'R' || left(md5(concat_ws(chr(31), " + ", ".join(
+        f"coalesce(crm_text(\"{c}\"), '')" for c in raw_columns
+    ) + ")), 16)"
+    typed = ",\n".join(
+        f"{expr.replace(ROW_CONTENT_ID, content_id)} AS {name}" for name, expr in spec.columns.items()
+    )
     flags = ",\n".join(
         f"coalesce(({rule.failing_when}), false) AS _fail_{i}, CAST({rule.column} AS VARCHAR) AS _raw_{i}"
         for i, rule in enumerate(spec.rules)
     )
-    conn.execute(
-        f"""CREATE OR REPLACE TEMP TABLE _typed AS
-            SELECT {typed}, {flags}, _source_file, _sheet, _row_number, _loaded_at
-            FROM raw.{spec.kind}"""
-    )
+    return f"""
+        WITH current_versions AS (
+            SELECT source_file, sheet, arg_max(file_hash, loaded_at) AS file_hash
+            FROM raw.load_log WHERE kind = '{spec.kind}' AND status = 'loaded' GROUP BY ALL
+        )
+        SELECT {typed}, {flags}, r._source_file, r._sheet, r._row_number, r._loaded_at,
+               v.file_hash IS NULL AS _superseded
+        FROM raw.{spec.kind} r
+        LEFT JOIN current_versions v
+          ON v.source_file = r._source_file AND v.sheet IS NOT DISTINCT FROM r._sheet
+         AND v.file_hash = r._file_hash"""
+
+
+def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> StagingResult:
+    """Rebuild ``staging.<kind>`` from ``raw.<kind>`` and refresh its quarantine entries, atomically."""
+    install_sql_functions(conn)
+    ensure_quarantine_table(conn)
+    conn.execute(RECONCILIATION_DDL)
+    conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_typed_select(conn, spec)}")
     any_failure = " OR ".join(f"_fail_{i}" for i in range(len(spec.rules))) or "false"
+    key = ", ".join(spec.business_key)
+    key_match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM t.{k}" for k in spec.business_key)
+    columns = ", ".join(spec.columns)
     quarantine_rows = "\nUNION ALL\n".join(
-        f"""SELECT '{spec.kind}', _source_file, _sheet, _row_number, '{rule.column}', '{rule.rule}',
-                   _raw_{i}, _loaded_at FROM _typed WHERE _fail_{i}"""
+        f"""SELECT '{spec.kind}', t._source_file, t._sheet, t._row_number, '{rule.column}', '{rule.rule}',
+                   t._raw_{i}, t._loaded_at, 'staging',
+                   t._superseded OR s._source_file IS NOT NULL,
+                   CASE WHEN t._superseded THEN t._source_file ELSE s._source_file END
+            FROM _typed t
+            LEFT JOIN staging.{spec.kind} s ON {key_match} AND s._loaded_at > t._loaded_at
+            WHERE t._fail_{i}"""
         for i, rule in enumerate(spec.rules)
     )
-    key = ", ".join(spec.business_key)
-    columns = ", ".join(spec.columns)
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute("DELETE FROM quality.quarantine WHERE kind = ?", [spec.kind])
-        if quarantine_rows:
-            conn.execute(f"INSERT INTO quality.quarantine {quarantine_rows}")
         conn.execute(
             f"""CREATE OR REPLACE TABLE staging.{spec.kind} AS
                 SELECT {columns}, _source_file, _sheet, _row_number, _loaded_at
                 FROM _typed
-                WHERE NOT ({any_failure})
+                WHERE NOT ({any_failure}) AND NOT _superseded
                 QUALIFY row_number() OVER (
                     PARTITION BY {key}
                     ORDER BY _loaded_at DESC, _source_file DESC, _sheet DESC NULLS LAST, _row_number DESC) = 1
                 ORDER BY {key}"""
         )
+        conn.execute("DELETE FROM quality.quarantine WHERE kind = ? AND stage = 'staging'", [spec.kind])
+        if quarantine_rows:
+            conn.execute(f"INSERT INTO quality.quarantine {quarantine_rows}")
+        conn.execute(
+            f"""UPDATE quality.quarantine q SET resolved = true, resolved_by_file = q.source_file
+                WHERE q.kind = '{spec.kind}' AND q.stage = 'ingest' AND q.loaded_at < (
+                    SELECT max(l.loaded_at) FROM raw.load_log l WHERE l.kind = q.kind AND l.status = 'loaded'
+                    AND l.source_file = q.source_file AND l.sheet IS NOT DISTINCT FROM q.sheet)"""
+        )
+        result = _account(conn, spec.kind, any_failure)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    read, failed, staged = conn.execute(
-        f"SELECT count(*), count(*) FILTER (WHERE {any_failure}), "
-        f"(SELECT count(*) FROM staging.{spec.kind}) FROM _typed"
-    ).fetchone()
     conn.execute("DROP TABLE _typed")
-    return StagingResult(read, staged, failed, read - failed - staged)
+    return result
+
+
+def _account(conn: duckdb.DuckDBPyConnection, kind: str, any_failure: str) -> StagingResult:
+    rows_read, duplicate_delivery_rows = conn.execute(
+        "SELECT coalesce(sum(rows_read), 0), coalesce(sum(rows_read) FILTER (status = 'duplicate_delivery'), 0) "
+        "FROM raw.load_log WHERE kind = ?",
+        [kind],
+    ).fetchone()
+    superseded_valid, current_valid = conn.execute(
+        f"SELECT count(*) FILTER (_superseded), count(*) FILTER (NOT _superseded) FROM _typed "
+        f"WHERE NOT ({any_failure})"
+    ).fetchone()
+    staged = conn.execute(f"SELECT count(*) FROM staging.{kind}").fetchone()[0]
+    quarantined = conn.execute(
+        "SELECT count(*) FROM (SELECT DISTINCT source_file, sheet, row_number, loaded_at "
+        "FROM quality.quarantine WHERE kind = ?)",
+        [kind],
+    ).fetchone()[0]
+    repeated_keys = current_valid - staged
+    collapsed = duplicate_delivery_rows + superseded_valid + repeated_keys
+    conn.execute(
+        "INSERT OR REPLACE INTO quality.reconciliation VALUES (?, ?, ?, ?, ?, ?, ?, ?, now())",
+        [kind, rows_read, staged, quarantined, collapsed, duplicate_delivery_rows, superseded_valid, repeated_keys],
+    )
+    return StagingResult(int(rows_read), int(staged), int(quarantined), int(collapsed))

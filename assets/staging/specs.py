@@ -77,8 +77,11 @@ EMAIL_EVENT = """CASE
     WHEN lower(crm_text(event_type)) IN ('unsubscribe', 'unsubscribed', '退订') THEN 'unsubscribe'
     ELSE lower(crm_text(event_type)) END"""
 
-# Row id for exports without their own id column: stable as long as the file is unchanged.
-_ROW_ID = "_source_file || '#' || coalesce(_sheet || '#', '') || _row_number"
+# Record id for exports without an id column: a fingerprint of the row's content, so the same row
+# delivered again (in the same or another file) collapses into one. The staging build replaces the
+# placeholder with an MD5 over all the export's columns.
+ROW_CONTENT_ID = "__ROW_CONTENT_ID__"
+_ROW_ID = ROW_CONTENT_ID
 
 SPECS: dict[str, StagingSpec] = {
     "sales_order_lines": StagingSpec(
@@ -100,6 +103,9 @@ SPECS: dict[str, StagingSpec] = {
             "channel": "crm_text(channel)",
             "region": "crm_text(region)",
             "status": ORDER_STATUS,
+            # quantity × unit price − discount should equal the amount; a difference over one fen is flagged
+            "amount_mismatch": """coalesce(abs(coalesce(crm_number(quantity), 1) * crm_amount(unit_price)
+                - coalesce(crm_amount(discount), 0) - crm_amount(amount)) > 0.01, false)""",
         },
         rules=(
             _required_text("customer_code"),

@@ -4,6 +4,7 @@ warehouse file carries no code and every run uses the code it ships with."""
 from __future__ import annotations
 
 import duckdb
+import phonenumbers
 
 # Date and time layouts found in Chinese CRM/ERP exports. Excel serial day numbers are handled
 # separately; text with an explicit UTC offset is converted to China time (UTC+8).
@@ -48,14 +49,42 @@ MACROS = [
     r"""CREATE OR REPLACE TEMP MACRO crm_email(x) AS
         CASE WHEN regexp_full_match(lower(crm_text(x)), '[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}')
              THEN lower(crm_text(x)) END""",
-    # Chinese mobile numbers in any common layout (+86 138-0013-8000, 0086..., (+86)...) to E.164.
+    # Chinese mobile numbers in any common layout (+86 138-0013-8000, 0086..., (+86)...) are turned into
+    # E.164 in SQL; anything else with enough digits (landlines such as 010-12345678 or 0571-8888 9999,
+    # foreign numbers) goes through Google's phonenumbers rules.
     r"""CREATE OR REPLACE TEMP MACRO crm_phone(x) AS
-        CASE WHEN regexp_full_match(regexp_replace(CAST(x AS VARCHAR), '\D', '', 'g'), '(0086|86)?1[3-9]\d{9}')
-             THEN '+86' || right(regexp_replace(CAST(x AS VARCHAR), '\D', '', 'g'), 11) END""",
+        CASE
+          WHEN regexp_full_match(regexp_replace(CAST(x AS VARCHAR), '\D', '', 'g'), '(0086|86)?1[3-9]\d{9}')
+               AND NOT regexp_matches(regexp_replace(CAST(x AS VARCHAR), '[\s()\-]', '', 'g'), '^\+[0-79]')
+            THEN '+86' || right(regexp_replace(CAST(x AS VARCHAR), '\D', '', 'g'), 11)
+          WHEN length(regexp_replace(CAST(x AS VARCHAR), '\D', '', 'g')) >= 7
+            THEN crm_phone_by_rules(CAST(x AS VARCHAR))
+        END""",
 ]
+
+
+def phone_to_e164(text: str | None) -> str | None:
+    """A phone number as written in China (landline with area code, mobile, or international with +)
+    in E.164 form, or None when it is not a valid number."""
+    if text is None:
+        return None
+    try:
+        number = phonenumbers.parse(text, "CN")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def install_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
     """Make the parsing macros available on this connection."""
+    try:
+        conn.create_function(
+            "crm_phone_by_rules", phone_to_e164, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
+            null_handling="special",
+        )
+    except duckdb.CatalogException:
+        pass  # already registered on this connection
     for statement in MACROS:
         conn.execute(statement)

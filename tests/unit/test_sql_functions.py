@@ -56,3 +56,12 @@ def test_invalid_phone_and_email_become_null(conn):
 
 def test_email_is_trimmed_and_lower_cased(conn):
     assert conn.execute("SELECT crm_email('  Zhang.Wei@Example.COM ')").fetchone()[0] == "zhang.wei@example.com"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("010-12345678", "+861012345678"), ("0571-8888 9999", "+8657188889999"), ("(021)6123 4567", "+862161234567"),
+     ("+1 650 253 0000", "+16502530000"), ("0000000", None)],
+)
+def test_landlines_and_foreign_numbers_use_phonenumbers(conn, text, expected):
+    assert conn.execute("SELECT crm_phone(?)", [text]).fetchone()[0] == expected
