@@ -34,3 +34,33 @@ def build_file_rejection_check(kind: str, source: str) -> AssetChecksDefinition:
 
 
 INGEST_CHECKS = [build_file_rejection_check(k.name, k.source) for k in load_export_kinds().values()]
+
+
+def build_schema_drift_check(kind: str) -> AssetChecksDefinition:
+    """WARN when the newest files of a kind carry columns that map to no canonical column."""
+
+    @asset_check(
+        asset=AssetKey(["raw", kind]),
+        name="no_schema_drift",
+        description="The newest version of each export file has no column the pipeline does not know. An "
+        "unknown column (renamed in the source system, or new) is ignored; add it as an alias in "
+        "CRM_COLUMN_ALIASES if it carries data the pipeline should use.",
+    )
+    def _check(warehouse: Warehouse) -> AssetCheckResult:
+        with warehouse.connect() as conn:
+            rows = conn.execute(
+                """SELECT source_file, arg_max(unmapped_columns, loaded_at) AS unmapped
+                   FROM raw.load_log WHERE kind = ? AND status = 'loaded' GROUP BY source_file
+                   HAVING len(arg_max(unmapped_columns, loaded_at)) > 0 ORDER BY source_file""",
+                [kind],
+            ).fetchall()
+        return AssetCheckResult(
+            passed=not rows,
+            severity=AssetCheckSeverity.WARN,
+            metadata={"files_with_unknown_columns": len(rows), "unknown_columns": {f: list(c) for f, c in rows}},
+        )
+
+    return _check
+
+
+SCHEMA_DRIFT_CHECKS = [build_schema_drift_check(k.name) for k in load_export_kinds().values()]

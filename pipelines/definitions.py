@@ -7,15 +7,17 @@ from dagster import Definitions, in_process_executor
 from assets.analytics.customer_360 import ANALYTICS_ASSETS
 from assets.core.assets import CORE_ASSETS
 from assets.ingest.assets import RAW_ASSETS
+from assets.quality.scorecard import QUALITY_ASSETS
 from assets.staging.assets import STAGING_ASSETS
-from checks.ingest_checks import INGEST_CHECKS
+from checks.ingest_checks import INGEST_CHECKS, SCHEMA_DRIFT_CHECKS
+from checks.reconciliation_checks import RECONCILIATION_CHECKS
 from pipelines.jobs import materialize_everything, nightly_schedule
 from pipelines.resources import PipelineSettings, Warehouse
 from pipelines.settings import PathSettings
 from reports.index_page import REPORT_ASSETS
 
-ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *ANALYTICS_ASSETS, *REPORT_ASSETS]
-ALL_CHECKS = [*INGEST_CHECKS]
+ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *ANALYTICS_ASSETS, *QUALITY_ASSETS, *REPORT_ASSETS]
+ALL_CHECKS = [*INGEST_CHECKS, *SCHEMA_DRIFT_CHECKS, *RECONCILIATION_CHECKS]
 
 
 def build_resources(paths: PathSettings) -> dict:

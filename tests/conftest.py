@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import materialize
+from dagster import AssetSelection, materialize
 
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from pipelines.settings import PathSettings
@@ -25,6 +25,11 @@ def paths(tmp_path: Path) -> PathSettings:
 def materialize_all(paths: PathSettings, selection=None):
     """Materialise every asset (and run every check) against the given paths, in process."""
     return materialize([*ALL_ASSETS, *ALL_CHECKS], resources=build_resources(paths), selection=selection)
+
+
+def materialize_layers(paths: PathSettings, *layers: str):
+    """Materialise only the given layers (asset groups) and their checks: faster for ingest tests."""
+    return materialize_all(paths, selection=AssetSelection.groups(*layers))
 
 
 def query(paths: PathSettings, sql: str) -> list[tuple]:

@@ -82,7 +82,7 @@ def _drop_rows(frame: pl.DataFrame, body: pl.Series, malformed: list[MalformedRo
     keep = body.is_not_null()
     if malformed:
         bad = pl.Series([m.record_index for m in malformed], dtype=pl.UInt32)
-        keep = keep & ~pl.int_range(0, frame.height, eager=True, dtype=pl.UInt32).is_in(bad)
+        keep = keep & ~pl.int_range(0, frame.height, eager=True, dtype=pl.UInt32).is_in(bad.implode())
     return frame.filter(keep)
 
 

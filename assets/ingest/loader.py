@@ -107,7 +107,7 @@ def load_export_kind(
         relative = path.relative_to(inbox_dir).as_posix()
         file_hash = file_sha256(path)
         try:
-            tables = read_export(path, with_rows=False)
+            tables = read_export(path, with_rows=False, label=relative)
             mine = [t for t in tables if detect_kind(t.headers, kinds_of_source, relative).name == kind.name]
             if not mine:
                 continue

@@ -67,7 +67,7 @@ def _check_decodes(path: Path, encoding: str) -> None:
                 line.decode(encoding)
             except UnicodeDecodeError as exc:
                 raise ExportFormatError(
-                    f"{path.name}, row {line_number}: bytes at position {exc.start} are neither UTF-8 nor "
+                    f"{path}, row {line_number}: bytes at position {exc.start} are neither UTF-8 nor "
                     "GBK text; save the export as UTF-8 or GBK CSV"
                 ) from exc
 
@@ -83,13 +83,13 @@ def _utf8_bytes(path: Path, encoding: str) -> bytes:
     return data.decode(encoding).encode("utf-8")
 
 
-def read_csv_headers(path: Path) -> list[str]:
+def read_csv_headers(path: Path, label: str) -> list[str]:
     encoding = detect_encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
         first = next(csv.reader(handle, delimiter=_csv_delimiter(path)), None)
     if not first or all(not cell.strip() for cell in first):
-        raise ExportFormatError(f"{path.name}, row 1: the file is empty (no header row)")
-    return [cell.strip() for cell in first]
+        raise ExportFormatError(f"{label}, row 1: the file is empty (no header row)")
+    return [cell.replace("\ufeff", "").strip() for cell in first]
 
 
 def read_csv_table(path: Path, label: str) -> ExportTable:
@@ -102,12 +102,12 @@ def read_csv_table(path: Path, label: str) -> ExportTable:
     return ExportTable(sheet=None, headers=headers, frame=frame, malformed=tuple(parsed.malformed))
 
 
-def iter_excel_tables(path: Path, with_rows: bool) -> Iterator[ExportTable]:
+def iter_excel_tables(path: Path, with_rows: bool, label: str) -> Iterator[ExportTable]:
     """Each non-empty sheet of a workbook, as text, with a ``_row_number`` column (header = row 1)."""
     try:
         reader = fastexcel.read_excel(str(path))
     except Exception as exc:  # fastexcel raises its own error types per failure
-        raise ExportFormatError(f"{path.name}: cannot be opened as an Excel workbook: {exc}") from exc
+        raise ExportFormatError(f"{label}: cannot be opened as an Excel workbook: {exc}") from exc
     for sheet_name in reader.sheet_names:
         sheet = reader.load_sheet(sheet_name, n_rows=None if with_rows else 0, dtypes="string")
         headers = [str(column.name).strip() for column in sheet.selected_columns]
@@ -125,13 +125,14 @@ def iter_excel_tables(path: Path, with_rows: bool) -> Iterator[ExportTable]:
 
 def read_export(path: Path, with_rows: bool = True, label: str | None = None) -> list[ExportTable]:
     """Read an export file: one table for a CSV, one per non-empty sheet for a workbook."""
+    label = label or path.name
     suffix = path.suffix.lower()
     if suffix in EXCEL_SUFFIXES:
-        return list(iter_excel_tables(path, with_rows))
+        return list(iter_excel_tables(path, with_rows, label))
     if suffix in CSV_SUFFIXES:
         if path.stat().st_size == 0:
-            raise ExportFormatError(f"{path.name}, row 1: the file is empty (zero bytes)")
+            raise ExportFormatError(f"{label}, row 1: the file is empty (zero bytes)")
         if with_rows:
-            return [read_csv_table(path, label or path.name)]
-        return [ExportTable(sheet=None, headers=read_csv_headers(path), frame=None)]
-    raise ExportFormatError(f"{path.name}: unsupported file type {suffix!r}; use CSV or XLSX")
+            return [read_csv_table(path, label)]
+        return [ExportTable(sheet=None, headers=read_csv_headers(path, label), frame=None)]
+    raise ExportFormatError(f"{label}: unsupported file type {suffix!r}; use CSV or XLSX")

@@ -3,6 +3,8 @@ warehouse file carries no code and every run uses the code it ships with."""
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 import phonenumbers
 
@@ -79,12 +81,10 @@ def phone_to_e164(text: str | None) -> str | None:
 
 def install_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
     """Make the parsing macros available on this connection."""
-    try:
+    with contextlib.suppress(duckdb.CatalogException):  # already registered on this connection
         conn.create_function(
             "crm_phone_by_rules", phone_to_e164, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
             null_handling="special",
         )
-    except duckdb.CatalogException:
-        pass  # already registered on this connection
     for statement in MACROS:
         conn.execute(statement)
