@@ -61,8 +61,8 @@ def scorecard(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
       the e-mail events that a CRM account holds. No CRM accounts (or nothing to compare): empty.
     - timeliness: age_days = as-of date − date of the newest record on or before it (order date,
       account created / activity / deal created date, ticket opened / NPS survey date, campaign sent /
-      event time); score 1 up to 1 day old, falling linearly to 0 at 30 days
-      (TIMELINESS_ZERO_SCORE_DAYS): numerator = 30 − age_days clamped to [0, 29], denominator 29.
+      event time); score 1 up to 1 day old, falling linearly to 0 at 30 days (both in settings.toml
+      [quality]): numerator = 30 − age_days clamped to [0, 29], denominator 29.
     - overall dimension of a source: simple mean of its non-empty dimension scores. The overall
       source: per dimension, the simple (unweighted) mean of the non-empty scores of the four
       sources, so each system counts the same whatever its size (numerator = sum of the scores,
@@ -73,7 +73,8 @@ def scorecard(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     """
     with warehouse.connect() as conn:
         as_of = resolve_as_of(conn, settings.as_of_date())
-        build_scorecard(conn, as_of)
+        quality = settings.thresholds()["quality"]
+        build_scorecard(conn, as_of, quality["timeliness_full_score_days"], quality["timeliness_zero_score_days"])
         rows = conn.execute("SELECT source, dimension, score FROM quality.scorecard").fetchall()
         overall = next(score for source, dimension, score in rows if source == OVERALL and dimension == OVERALL)
         metadata = table_metadata(

@@ -28,9 +28,11 @@ DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency", "timeline
 OVERALL = "overall"
 
 TIMELINESS_FULL_SCORE_DAYS = 1
-"""Newest record at most this many days older than the as-of date: timeliness 1."""
+"""Default of settings.toml [quality] timeliness_full_score_days: newest record at most this many days
+older than the as-of date scores timeliness 1."""
 TIMELINESS_ZERO_SCORE_DAYS = 30
-"""Newest record this many days (or more) older than the as-of date: timeliness 0; linear in between."""
+"""Default of settings.toml [quality] timeliness_zero_score_days: newest record this many days (or
+more) older than the as-of date scores 0; linear in between."""
 
 _CONTACT = ("phone or e-mail", "coalesce(phone_e164, email)")
 
@@ -126,9 +128,11 @@ def _listing(source: str, describe) -> str:
     return "; ".join(f"{m.kind}: {describe(m)}" for m in _kinds_of(source))
 
 
-def definitions() -> dict[tuple[str, str], str]:
+def definitions(
+    full_days: int = TIMELINESS_FULL_SCORE_DAYS, zero_days: int = TIMELINESS_ZERO_SCORE_DAYS
+) -> dict[tuple[str, str], str]:
     """The written definition of every (source, dimension) row of the scorecard."""
-    span = TIMELINESS_ZERO_SCORE_DAYS - TIMELINESS_FULL_SCORE_DAYS
+    span = zero_days - full_days
     result: dict[tuple[str, str], str] = {}
     for source in SOURCES:
         kinds = ", ".join(m.kind for m in _kinds_of(source))
@@ -157,8 +161,8 @@ def definitions() -> dict[tuple[str, str], str]:
             f"How recent the newest {source} record dated on or before the as-of date is ("
             + _listing(source, lambda m: m.record_date[0])
             + "). age_days = as-of date − that date, in days. Score 1 when age_days ≤ "
-            f"{TIMELINESS_FULL_SCORE_DAYS}, falling linearly to 0 at {TIMELINESS_ZERO_SCORE_DAYS} days "
-            f"(TIMELINESS_ZERO_SCORE_DAYS) and beyond: numerator = {TIMELINESS_ZERO_SCORE_DAYS} − age_days "
+            f"{full_days}, falling linearly to 0 at {zero_days} days "
+            f"(settings [quality] timeliness_zero_score_days) and beyond: numerator = {zero_days} − age_days "
             f"clamped to [0, {span}], denominator = {span}. Empty when the source has no dated record on or "
             "before the as-of date."
         )
@@ -207,13 +211,13 @@ def _raw_rows_sql() -> str:
     )
 
 
-def scorecard_sql() -> str:
+def scorecard_sql(full_days: int = TIMELINESS_FULL_SCORE_DAYS, zero_days: int = TIMELINESS_ZERO_SCORE_DAYS) -> str:
     """The statement rebuilding ``quality.scorecard``; takes the parameter ``$as_of`` (a date)."""
     kind_source = ", ".join(f"({_quote(m.kind)}, {_quote(m.source)})" for m in KIND_MEASURES)
     defs = ",\n        ".join(
-        f"({_quote(s)}, {_quote(d)}, {_quote(text)})" for (s, d), text in definitions().items()
+        f"({_quote(s)}, {_quote(d)}, {_quote(text)})" for (s, d), text in definitions(full_days, zero_days).items()
     )
-    zero, full = TIMELINESS_ZERO_SCORE_DAYS, TIMELINESS_FULL_SCORE_DAYS
+    zero, full = zero_days, full_days
     sources, dims = _list((*SOURCES, OVERALL)), _list((*DIMENSIONS, OVERALL))
     name = "regexp_replace(trim({}), '有限公司$', '')"
     return f"""
@@ -368,6 +372,11 @@ ORDER BY list_position({sources}, a.source), list_position({dims}, a.dimension)
 """
 
 
-def build_scorecard(conn: duckdb.DuckDBPyConnection, as_of: date) -> None:
+def build_scorecard(
+    conn: duckdb.DuckDBPyConnection,
+    as_of: date,
+    full_days: int = TIMELINESS_FULL_SCORE_DAYS,
+    zero_days: int = TIMELINESS_ZERO_SCORE_DAYS,
+) -> None:
     """Rebuild ``quality.scorecard`` for the given analysis date (timeliness is measured against it)."""
-    conn.execute(scorecard_sql(), {"as_of": as_of})
+    conn.execute(scorecard_sql(full_days, zero_days), {"as_of": as_of})
