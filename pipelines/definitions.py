@@ -10,14 +10,16 @@ from assets.ingest.assets import RAW_ASSETS
 from assets.quality.scorecard import QUALITY_ASSETS
 from assets.staging.assets import STAGING_ASSETS
 from checks.ingest_checks import INGEST_CHECKS, SCHEMA_DRIFT_CHECKS
+from checks.integrity_checks import INTEGRITY_CHECKS
 from checks.reconciliation_checks import RECONCILIATION_CHECKS
+from checks.staging_checks import STAGING_CHECKS
 from pipelines.jobs import materialize_everything, nightly_schedule
 from pipelines.resources import PipelineSettings, Warehouse
 from pipelines.settings import PathSettings
 from reports.index_page import REPORT_ASSETS
 
 ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *ANALYTICS_ASSETS, *QUALITY_ASSETS, *REPORT_ASSETS]
-ALL_CHECKS = [*INGEST_CHECKS, *SCHEMA_DRIFT_CHECKS, *RECONCILIATION_CHECKS]
+ALL_CHECKS = [*INGEST_CHECKS, *SCHEMA_DRIFT_CHECKS, *RECONCILIATION_CHECKS, *STAGING_CHECKS, *INTEGRITY_CHECKS]
 
 
 def build_resources(paths: PathSettings) -> dict:

@@ -1,0 +1,199 @@
+"""What every data-quality check reports: one outcome per expectation, kept in
+``quality.validation_results`` (history of every evaluation) and shown as check metadata in the UI.
+
+Sample failing values are masked before they leave the check: phone numbers as ``138****8000``,
+e-mail addresses as ``z***@example.com``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import duckdb
+
+SAMPLE_LIMIT = 10
+
+VALIDATION_RESULTS_DDL = """CREATE TABLE IF NOT EXISTS quality.validation_results (
+    check_name VARCHAR, table_name VARCHAR, expectation VARCHAR, column_name VARCHAR, success BOOLEAN,
+    element_count BIGINT, unexpected_count BIGINT, unexpected_percent DOUBLE, sample_values VARCHAR,
+    severity VARCHAR, run_id VARCHAR, as_of DATE, validated_at TIMESTAMP)"""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one expectation on one table: counts and up to 10 masked sample values."""
+
+    expectation: str
+    column: str | None
+    description: str
+    success: bool
+    element_count: int | None = None
+    unexpected_count: int | None = None
+    unexpected_percent: float | None = None
+    samples: tuple[str, ...] = ()
+
+
+# --- masking -------------------------------------------------------------------------------------
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
+# Chinese mobile numbers, bare or with +86/0086/86 and separators: 13800138000, +86 138-0013-8000.
+_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]*)?(1[3-9]\d)[\s-]*(\d{4})[\s-]*(\d{4})(?!\d)")
+_CONTACT_WORDS = ("phone", "email", "mobile", "手机", "电话", "邮箱")
+
+
+def mask_text(text: str) -> str:
+    """Mask every e-mail address and Chinese mobile number inside a text."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+def mask_value(value: str, column: str | None = None) -> str:
+    """Mask a sample value; in a contact column (phone, e-mail) anything unrecognised is masked too."""
+    masked = mask_text(value)
+    if masked != value or not column or not any(w in column.lower() for w in _CONTACT_WORDS):
+        return masked
+    digits = re.sub(r"\D", "", value)
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "***"
+
+
+def format_value(value: Any) -> str:
+    """A sample value as short text: dates in ISO form, whole floats without '.0', keys as k=v."""
+    if value is None:
+        return "(empty)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={format_value(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "(" + ", ".join(format_value(v) for v in value) + ")"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return "(empty)"
+        return str(int(value)) if value.is_integer() else str(value)
+    if str(getattr(value, "dtype", "")).startswith("datetime64"):  # numpy.datetime64 from column pairs
+        import pandas as pd
+
+        return format_value(pd.Timestamp(value).to_pydatetime())
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text.replace("T", " ")
+    return str(value)
+
+
+def masked_samples(values: Iterable[Any], column: str | None, limit: int = SAMPLE_LIMIT) -> tuple[str, ...]:
+    """Up to ``limit`` distinct values, formatted and masked, in the order given."""
+    seen: dict[str, None] = {}
+    for value in values:
+        if isinstance(value, dict):  # several columns: mask each part as its own column
+            text = ", ".join(f"{k}={mask_value(format_value(v), str(k))}" for k, v in value.items())
+        else:
+            text = mask_value(format_value(value), column)
+        seen.setdefault(text, None)
+        if len(seen) >= limit:
+            break
+    return tuple(seen)
+
+
+# --- run id, persistence and metadata ------------------------------------------------------------
+
+
+def run_id_of(context: Any) -> str:
+    """The Dagster run id; a directly invoked check (tests, notebooks) gets a one-off id instead."""
+    try:
+        return context.run.run_id
+    except Exception:  # direct invocation: no run on the context
+        return f"direct-{uuid.uuid4()}"
+
+
+def record_outcomes(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    check_name: str,
+    table_name: str,
+    severity: str,
+    run_id: str,
+    as_of: date | None,
+    outcomes: Sequence[Outcome],
+) -> None:
+    """Append one row per outcome to ``quality.validation_results``.
+
+    The rows of the same run, check and table are replaced (in one transaction), so a step retried
+    within a run does not count twice, while earlier runs stay as history.
+    """
+    conn.execute(VALIDATION_RESULTS_DDL)
+    validated_at = datetime.now(UTC).replace(tzinfo=None)
+    rows = [
+        (check_name, table_name, o.expectation, o.column, o.success, o.element_count, o.unexpected_count,
+         o.unexpected_percent, json.dumps(list(o.samples), ensure_ascii=False), severity, run_id, as_of,
+         validated_at)
+        for o in outcomes
+    ]
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(
+            "DELETE FROM quality.validation_results WHERE run_id = ? AND check_name = ? AND table_name = ?",
+            [run_id, check_name, table_name],
+        )
+        if rows:
+            conn.executemany(
+                "INSERT INTO quality.validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}"
+
+
+def outcomes_markdown(outcomes: Sequence[Outcome]) -> str:
+    """A markdown table of outcomes: expectation, column, unexpected rows and share, samples."""
+    if not outcomes:
+        return "none"
+    lines = ["| ok | expectation | column | unexpected | unexpected % | sample values | guarantees |",
+             "|---|---|---|---:|---:|---|---|"]
+    for o in outcomes:
+        lines.append(
+            f"| {'✅' if o.success else '❌'} | {_cell(o.expectation)} | {_cell(o.column or '(table)')} | "
+            f"{'' if o.unexpected_count is None else o.unexpected_count} | {_percent(o.unexpected_percent)} | "
+            f"{_cell('; '.join(o.samples))} | {_cell(o.description)} |"
+        )
+    return "\n".join(lines)
+
+
+def outcomes_metadata(outcomes: Sequence[Outcome], **extra: Any) -> dict[str, Any]:
+    """Check metadata: counts, a table of the failed expectations and of the whole suite, and per
+    failed expectation its unexpected row count (a number, so the UI can plot it across runs)."""
+    from dagster import MetadataValue
+
+    failed = [o for o in outcomes if not o.success]
+    metadata: dict[str, Any] = {
+        "expectations_evaluated": MetadataValue.int(len(outcomes)),
+        "expectations_failed": MetadataValue.int(len(failed)),
+        "failed_expectations": MetadataValue.md(outcomes_markdown(failed)),
+        "all_expectations": MetadataValue.md(outcomes_markdown(outcomes)),
+        "failures": MetadataValue.json(
+            [
+                {"expectation": o.expectation, "column": o.column, "unexpected_count": o.unexpected_count,
+                 "unexpected_percent": o.unexpected_percent, "sample_values": list(o.samples)}
+                for o in failed
+            ]
+        ),
+    }
+    for o in failed:
+        if o.unexpected_count is not None:
+            metadata[f"unexpected: {o.expectation} ({o.column or 'table'})"] = MetadataValue.int(o.unexpected_count)
+    metadata.update(extra)
+    return metadata
