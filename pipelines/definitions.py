@@ -5,6 +5,7 @@ from __future__ import annotations
 from dagster import Definitions, in_process_executor
 
 from assets.analytics.customer_360 import ANALYTICS_ASSETS
+from assets.core.activity import ACTIVITY_ASSETS
 from assets.core.assets import CORE_ASSETS
 from assets.ingest.assets import RAW_ASSETS
 from assets.quality.scorecard import QUALITY_ASSETS
@@ -18,7 +19,15 @@ from pipelines.resources import PipelineSettings, Warehouse
 from pipelines.settings import PathSettings
 from reports.index_page import REPORT_ASSETS
 
-ALL_ASSETS = [*RAW_ASSETS, *STAGING_ASSETS, *CORE_ASSETS, *ANALYTICS_ASSETS, *QUALITY_ASSETS, *REPORT_ASSETS]
+ALL_ASSETS = [
+    *RAW_ASSETS,
+    *STAGING_ASSETS,
+    *CORE_ASSETS,
+    *ACTIVITY_ASSETS,
+    *ANALYTICS_ASSETS,
+    *QUALITY_ASSETS,
+    *REPORT_ASSETS,
+]
 ALL_CHECKS = [*INGEST_CHECKS, *SCHEMA_DRIFT_CHECKS, *RECONCILIATION_CHECKS, *STAGING_CHECKS, *INTEGRITY_CHECKS]
 
 
