@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
-from assets.analytics.customer_360 import ANALYTICS_ASSETS
+from assets.analytics import ANALYTICS_ASSETS
 from assets.core.activity import ACTIVITY_ASSETS
 from assets.core.assets import CORE_ASSETS
 from assets.ingest.assets import RAW_ASSETS
 from assets.quality.scorecard import QUALITY_ASSETS
 from assets.staging.assets import STAGING_ASSETS
+from checks.analytics_registry import ANALYTICS_CHECKS
 from checks.ingest_checks import INGEST_CHECKS, SCHEMA_DRIFT_CHECKS
 from checks.integrity_checks import INTEGRITY_CHECKS
 from checks.reconciliation_checks import RECONCILIATION_CHECKS
@@ -28,7 +29,14 @@ ALL_ASSETS = [
     *QUALITY_ASSETS,
     *REPORT_ASSETS,
 ]
-ALL_CHECKS = [*INGEST_CHECKS, *SCHEMA_DRIFT_CHECKS, *RECONCILIATION_CHECKS, *STAGING_CHECKS, *INTEGRITY_CHECKS]
+ALL_CHECKS = [
+    *INGEST_CHECKS,
+    *SCHEMA_DRIFT_CHECKS,
+    *RECONCILIATION_CHECKS,
+    *STAGING_CHECKS,
+    *INTEGRITY_CHECKS,
+    *ANALYTICS_CHECKS,
+]
 
 
 def build_resources(paths: PathSettings) -> dict:

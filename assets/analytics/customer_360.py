@@ -61,4 +61,4 @@ def customer_360(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
         )
 
 
-ANALYTICS_ASSETS = [customer_360]
+CUSTOMER_360_ASSETS = [customer_360]

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the analytics work of issue 4."""
+
+CLUSTER_ASSETS: list = []
