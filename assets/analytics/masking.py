@@ -1,0 +1,87 @@
+"""Masked contact details for analytics tables and reports.
+
+Analytics tables and reports never carry a raw phone number or e-mail address; the raw values stay
+in ``core.customers``. Two rules, the same in SQL and in Python:
+
+- **phone** ``mask_phone``: the digits of the number, without the +86 / 0086 country code of a
+  Chinese number. 11 digits or more (a mobile): the first 3 and the last 4 with ``****`` between,
+  ``+8613800138000`` → ``138****8000``. 8 to 10 digits (a landline): ``****`` and the last 4,
+  ``+861012345678`` → ``****5678``. Anything shorter → ``***``. Missing stays missing.
+- **e-mail** ``mask_email``: the first character of the name, ``***`` and the whole domain,
+  ``zhang.wei@example.com`` → ``z***@example.com``; text that is not ``name@domain`` → ``***``.
+
+Use them in SQL either as inline expressions (``mask_phone_sql("c.phone_e164")``, no set-up
+needed) or as macros after ``register_masking_macros(conn)`` (``SELECT mask_phone(phone_e164)``).
+The macros are TEMP: they live on the connection and are not stored in the warehouse file.
+
+``RAW_EMAIL_PATTERN`` and ``RAW_PHONE_PATTERNS`` recognise an unmasked value inside any text; the
+"no raw contacts" checks use them.
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+
+# An e-mail address: at least one name character directly before the @ (a masked 'z***@x.com'
+# has '*' there and does not match).
+RAW_EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+# A number in E.164 form (+ and 7 or more digits, as core stores phones) or a bare Chinese mobile.
+RAW_PHONE_PATTERNS = (r"\+[0-9]{7,15}", r"(^|[^0-9])1[3-9][0-9]{9}($|[^0-9])")
+
+
+def mask_phone_sql(expr: str) -> str:
+    """SQL expression masking the phone number in ``expr`` (see the module docstring)."""
+    digits = f"regexp_replace(CAST({expr} AS VARCHAR), '[^0-9]', '', 'g')"
+    national = (
+        f"CASE WHEN regexp_matches(trim(CAST({expr} AS VARCHAR)), '^(\\+|00)86') "
+        f"THEN regexp_replace({digits}, '^(00)?86', '') ELSE {digits} END"
+    )
+    return (
+        f"CASE WHEN {expr} IS NULL THEN NULL "
+        f"WHEN length({national}) >= 11 THEN left({national}, 3) || '****' || right({national}, 4) "
+        f"WHEN length({national}) >= 8 THEN '****' || right({national}, 4) "
+        f"ELSE '***' END"
+    )
+
+
+def mask_email_sql(expr: str) -> str:
+    """SQL expression masking the e-mail address in ``expr`` (see the module docstring)."""
+    text = f"lower(trim(CAST({expr} AS VARCHAR)))"
+    return (
+        f"CASE WHEN {expr} IS NULL THEN NULL "
+        f"WHEN regexp_matches({text}, '^[^@\\s]+@[^@\\s]+$') "
+        f"THEN left({text}, 1) || '***@' || split_part({text}, '@', 2) "
+        f"ELSE '***' END"
+    )
+
+
+def register_masking_macros(conn: duckdb.DuckDBPyConnection) -> None:
+    """Create the TEMP macros ``mask_phone(x)`` and ``mask_email(x)`` on this connection."""
+    conn.execute(f"CREATE OR REPLACE TEMP MACRO mask_phone(x) AS {mask_phone_sql('x')}")
+    conn.execute(f"CREATE OR REPLACE TEMP MACRO mask_email(x) AS {mask_email_sql('x')}")
+
+
+def mask_phone(value: str | None) -> str | None:
+    """Python twin of ``mask_phone_sql``: ``+8613800138000`` → ``138****8000``."""
+    if value is None:
+        return None
+    digits = re.sub(r"[^0-9]", "", str(value))
+    if re.match(r"^(\+|00)86", str(value).strip(" ")):
+        digits = re.sub(r"^(00)?86", "", digits)
+    if len(digits) >= 11:
+        return f"{digits[:3]}****{digits[-4:]}"
+    if len(digits) >= 8:
+        return f"****{digits[-4:]}"
+    return "***"
+
+
+def mask_email(value: str | None) -> str | None:
+    """Python twin of ``mask_email_sql``: ``Zhang.Wei@Example.com`` → ``z***@example.com``."""
+    if value is None:
+        return None
+    text = str(value).strip(" ").lower()
+    if re.fullmatch(r"[^@\s]+@[^@\s]+", text):
+        return f"{text[0]}***@{text.split('@', 1)[1]}"
+    return "***"
