@@ -1,3 +1,108 @@
-"""Placeholder: filled in by the analytics work of issue 4."""
+"""Cohort retention: customers grouped by the month of their first completed order, followed month by
+month (customers still buying, and their revenue)."""
 
-COHORT_ASSETS: list = []
+
+from datetime import date
+
+import duckdb
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+
+from assets.as_of import resolve_as_of
+from assets.metadata import table_metadata
+from pipelines.resources import PipelineSettings, Warehouse
+
+COHORT_RETENTION_SQL = """
+CREATE OR REPLACE TABLE analytics.cohort_retention AS
+WITH purchases AS (       -- one row per customer and calendar month with a completed order
+    SELECT customer_id, CAST(date_trunc('month', order_date) AS DATE) AS month, sum(amount) AS revenue
+    FROM core.orders
+    WHERE is_revenue AND order_date <= $as_of AND customer_id IS NOT NULL
+    GROUP BY ALL
+),
+firsts AS (
+    SELECT customer_id, min(month) AS cohort_month FROM purchases GROUP BY customer_id
+),
+cohorts AS (
+    SELECT cohort_month, count(*) AS cohort_customers FROM firsts GROUP BY cohort_month
+),
+activity AS (
+    SELECT f.cohort_month, date_diff('month', f.cohort_month, p.month) AS months_since,
+           count(*) AS active_customers, sum(p.revenue) AS revenue
+    FROM purchases p
+    JOIN firsts f USING (customer_id)
+    GROUP BY ALL
+),
+grid AS (                 -- every cohort, every month from its first up to the as-of month
+    SELECT cohort_month, cohort_customers,
+           unnest(range(0, date_diff('month', cohort_month, CAST(date_trunc('month', $as_of) AS DATE)) + 1))
+               AS months_since
+    FROM cohorts
+),
+filled AS (
+    SELECT g.cohort_month, g.months_since, g.cohort_customers,
+           coalesce(a.active_customers, 0) AS active_customers,
+           CAST(coalesce(a.revenue, 0) AS DECIMAL(18, 2)) AS revenue
+    FROM grid g
+    LEFT JOIN activity a USING (cohort_month, months_since)
+)
+SELECT cohort_month,
+       CAST(months_since AS INTEGER) AS months_since,
+       CAST(cohort_month + to_months(CAST(months_since AS INTEGER)) AS DATE) AS month,
+       cohort_customers,
+       active_customers,
+       active_customers / cohort_customers AS customer_retention,
+       revenue,
+       CAST(revenue AS DOUBLE)
+           / nullif(CAST(first_value(revenue) OVER (PARTITION BY cohort_month ORDER BY months_since) AS DOUBLE), 0)
+           AS revenue_retention,
+       CAST($as_of AS DATE) AS as_of
+FROM filled
+ORDER BY cohort_month, months_since
+"""
+
+
+def build_cohort_retention(conn: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """Rebuild analytics.cohort_retention as of the given date (orders after it are ignored)."""
+    conn.execute(COHORT_RETENTION_SQL, {"as_of": as_of})
+
+
+@asset(
+    key=["analytics", "cohort_retention"],
+    group_name="analytics",
+    kinds={"duckdb"},
+    deps=[AssetKey(["core", "orders"])],
+)
+def cohort_retention(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
+    """Cohort retention (留存): one row per cohort and month since its first purchase.
+
+    A cohort (cohort_month) is the customers whose first completed order fell in that calendar
+    month. For every month from the cohort's first (months_since = 0) up to the as-of month:
+
+    - month: the calendar month (cohort_month + months_since months), shown as its first day;
+    - cohort_customers: customers in the cohort (the same on every row of the cohort);
+    - active_customers: cohort customers with at least one completed order in that month;
+    - customer_retention = active_customers ÷ cohort_customers (1.0 at months_since 0);
+    - revenue: completed-order amount of the cohort's customers in that month (CNY);
+    - revenue_retention = revenue ÷ the cohort's revenue in months_since 0 (1.0 at months_since 0;
+      empty when the first month's revenue is 0).
+
+    Only completed orders count (refunds and cancellations never do); orders after the as-of date
+    are ignored, so the as-of month is a partial month. Months without purchases are listed with 0.
+    Prospects and customers who never completed an order belong to no cohort. Rows are ordered by
+    cohort_month, months_since; every row carries the as_of date."""
+    with warehouse.connect() as conn:
+        as_of = resolve_as_of(conn, settings.as_of_date())
+        build_cohort_retention(conn, as_of)
+        cohorts = conn.execute(
+            "SELECT count(*), coalesce(sum(cohort_customers), 0) FROM analytics.cohort_retention "
+            "WHERE months_since = 0"
+        ).fetchone()
+        return MaterializeResult(
+            metadata=table_metadata(
+                conn, "analytics.cohort_retention", as_of=MetadataValue.text(as_of.isoformat()),
+                cohorts=MetadataValue.int(int(cohorts[0])), customers_in_cohorts=MetadataValue.int(int(cohorts[1])),
+            )
+        )
+
+
+COHORT_ASSETS = [cohort_retention]
