@@ -133,7 +133,7 @@ def shares_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, history_months
                            coalesce(sum(s.customers), 0) AS staged
                     FROM expected e
                     LEFT JOIN staged s USING (snapshot_date)
-                    GROUP BY ALL
+                    GROUP BY e.snapshot_date, e.customers
                 )
                 SELECT snapshot_date || ': stage shares sum to ' || round(100 * share_sum, 4)
                        || '% (' || staged || ' known customers staged of ' || customers || ', '

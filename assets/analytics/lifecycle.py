@@ -107,7 +107,9 @@ def lifecycle_transitions(warehouse: Warehouse, settings: PipelineSettings) -> M
         built_as_of = conn.execute("SELECT max(as_of) FROM analytics.lifecycle").fetchone()[0]
         as_of = built_as_of or resolve_as_of(conn, settings.as_of_date())
         return MaterializeResult(
-            metadata=table_metadata(conn, "analytics.lifecycle_transitions", as_of=MetadataValue.text(as_of.isoformat()))
+            metadata=table_metadata(
+                conn, "analytics.lifecycle_transitions", as_of=MetadataValue.text(as_of.isoformat())
+            )
         )
 
 
