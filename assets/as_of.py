@@ -18,11 +18,11 @@ def resolve_as_of(conn: duckdb.DuckDBPyConnection, configured: date | None) -> d
     exists = conn.execute(
         "SELECT count(*) FROM information_schema.tables "
         "WHERE table_schema = 'staging' AND table_name = 'sales_order_lines'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if exists:
         latest = conn.execute(
             "SELECT max(order_date) FROM staging.sales_order_lines WHERE order_date <= current_date"
-        ).fetchone()[0]
+        ).fetchall()[0][0]
         if latest is not None:
             return latest
-    return conn.execute("SELECT current_date").fetchone()[0]
+    return conn.execute("SELECT current_date").fetchall()[0][0]

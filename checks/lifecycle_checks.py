@@ -36,10 +36,12 @@ def outcome_of(conn: duckdb.DuckDBPyConnection, *, expectation: str, column: str
                total_sql: str, failing_sql: str, parameters: dict | None = None) -> Outcome:
     """An Outcome from two queries: the number of elements checked, and the failing elements (one
     column ``sample`` per failing element, in a stable order)."""
-    parameters = parameters or {}
-    total = int(conn.execute(total_sql, parameters).fetchone()[0])
-    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", parameters).fetchone()[0]
-    samples = conn.execute(f"SELECT sample FROM ({failing_sql}) LIMIT {SAMPLE_LIMIT}", parameters).fetchall()
+    def used(sql: str) -> dict:  # DuckDB refuses parameters a statement does not use
+        return {k: v for k, v in (parameters or {}).items() if f"${k}" in sql}
+
+    total = int(conn.execute(total_sql, used(total_sql)).fetchone()[0])
+    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", used(failing_sql)).fetchone()[0]
+    samples = conn.execute(f"SELECT sample FROM ({failing_sql}) LIMIT {SAMPLE_LIMIT}", used(failing_sql)).fetchall()
     return Outcome(
         expectation=expectation,
         column=column,
