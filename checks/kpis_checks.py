@@ -41,8 +41,8 @@ SPOT_KPIS: dict[str, str] = {
     "revenue": "sum(amount) FILTER (WHERE order_date BETWEEN $month AND $period_end)",
     "orders": "count(*) FILTER (WHERE order_date BETWEEN $month AND $period_end)",
     "active_customers": "count(DISTINCT customer_id) FILTER (WHERE order_date BETWEEN $month AND $period_end)",
-    "customers": "count(DISTINCT customer_id) FILTER (WHERE order_date BETWEEN $period_end - $churn_days "
-                 "AND $period_end)",
+    "customers": "count(DISTINCT customer_id) FILTER (WHERE order_date BETWEEN "
+                 "$period_end - CAST($churn_days AS INTEGER) AND $period_end)",
     "new_customers": "count(DISTINCT customer_id) FILTER (WHERE first_date BETWEEN $month AND $period_end)",
 }
 
