@@ -120,7 +120,7 @@ def shares_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, history_months
                     GROUP BY s.snapshot_date
                 ),
                 staged AS (       -- known customers with a valid stage, per snapshot and stage
-                    SELECT l.snapshot_date, l.stage, count(*) AS customers
+                    SELECT l.snapshot_date, l.stage, count(DISTINCT l.customer_id) AS customers
                     FROM analytics.lifecycle l
                     JOIN known k ON k.customer_id = l.customer_id
                                 AND (k.known_date IS NULL OR k.known_date <= l.snapshot_date)
