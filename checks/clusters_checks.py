@@ -14,14 +14,12 @@ import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetKey,
-    MetadataValue,
     asset_check,
 )
 
-from assets.as_of import resolve_as_of
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.running import run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 SHARE_TOLERANCE = 1e-6
@@ -99,18 +97,10 @@ def profile_outcomes(conn: duckdb.DuckDBPyConnection) -> list[Outcome]:
 
 def _result(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, table: str
             ) -> AssetCheckResult:
-    with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        outcomes = membership_outcomes(conn, as_of) if table == "analytics.clusters" else profile_outcomes(conn)
-        record_outcomes(conn, check_name=check_name, table_name=table, severity="ERROR",
-                        run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)
-    failed = [o for o in outcomes if not o.success]
-    return AssetCheckResult(
-        passed=not failed,
-        severity=AssetCheckSeverity.ERROR,
-        metadata=outcomes_metadata(outcomes, as_of=MetadataValue.text(as_of.isoformat())),
-        description="all invariants hold" if not failed else "; ".join(o.description for o in failed) + ": broken",
-    )
+    def compute(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
+        return membership_outcomes(conn, as_of) if table == "analytics.clusters" else profile_outcomes(conn)
+
+    return run_check(context, warehouse, settings, check_name=check_name, table=table, compute=compute)
 
 
 @asset_check(

@@ -11,8 +11,9 @@ from datetime import date
 import duckdb
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
 
-from checks.lifecycle_checks import evaluate, outcome_of
+from checks.lifecycle_checks import outcome_of
 from checks.results import Outcome
+from checks.running import run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 _ROWS = "SELECT count(*) FROM analytics.cohort_retention"
@@ -110,7 +111,7 @@ def cohort_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcom
 )
 def cohort_retention_consistent(context: AssetCheckExecutionContext, warehouse: Warehouse,
                                 settings: PipelineSettings) -> AssetCheckResult:
-    return evaluate(context, warehouse, settings, check_name="cohort_retention_consistent",
+    return run_check(context, warehouse, settings, check_name="cohort_retention_consistent",
                     table="analytics.cohort_retention", compute=cohort_outcomes)
 
 

@@ -16,14 +16,12 @@ import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetKey,
-    MetadataValue,
     asset_check,
 )
 
-from assets.as_of import resolve_as_of
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.running import run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 
@@ -89,21 +87,8 @@ def missing_references(conn: duckdb.DuckDBPyConnection, ref: Reference) -> Outco
 
 def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, ref: Reference, severity: str
               ) -> AssetCheckResult:
-    with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        outcome = missing_references(conn, ref)
-        record_outcomes(conn, check_name=ref.check_name, table_name=ref.child, severity=severity,
-                        run_id=run_id_of(context), as_of=as_of, outcomes=[outcome])
-    return AssetCheckResult(
-        passed=outcome.success,
-        severity=AssetCheckSeverity(severity),
-        metadata=outcomes_metadata(
-            [outcome], rows_checked=MetadataValue.int(outcome.element_count or 0),
-            as_of=MetadataValue.text(as_of.isoformat()),
-        ),
-        description=("all references found" if outcome.success
-                     else f"{outcome.unexpected_count} rows of {ref.child} point at nothing in {ref.parent}"),
-    )
+    return run_check(context, warehouse, settings, check_name=ref.check_name, table=ref.child,
+                     compute=lambda conn, _as_of: [missing_references(conn, ref)], severity=severity)
 
 
 @asset_check(

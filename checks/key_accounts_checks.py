@@ -19,16 +19,14 @@ import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetKey,
-    MetadataValue,
     asset_check,
 )
 
 from assets.analytics.key_accounts import GRADES, KeyAccountSettings, grade_cut_offs
 from assets.analytics.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
-from assets.as_of import resolve_as_of
-from checks.results import SAMPLE_LIMIT, Outcome, outcomes_metadata, record_outcomes, run_id_of
+from checks.results import SAMPLE_LIMIT, Outcome
+from checks.running import run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 KEY_ACCOUNTS = "analytics.key_accounts"
@@ -139,19 +137,8 @@ def raw_contact_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> list[Ou
 
 def _result(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, table: str,
             evaluate, severity: str = "ERROR") -> AssetCheckResult:
-    with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        outcomes = evaluate(conn, as_of)
-        record_outcomes(conn, check_name=check_name, table_name=table, severity=severity,
-                        run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)
-    failed = [o for o in outcomes if not o.success]
-    return AssetCheckResult(
-        passed=not failed,
-        severity=AssetCheckSeverity(severity),
-        metadata=outcomes_metadata(outcomes, as_of=MetadataValue.text(as_of.isoformat())),
-        description="all expectations met" if not failed
-        else "; ".join(f"{o.expectation} ({o.column}): {o.unexpected_count}" for o in failed),
-    )
+    return run_check(context, warehouse, settings, check_name=check_name, table=table, compute=evaluate,
+                     severity=severity)
 
 
 @asset_check(

@@ -20,15 +20,13 @@ import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetKey,
-    MetadataValue,
     asset_check,
 )
 
 from assets.analytics.kpis_sql import KPI_NAMES, churn_days_from
-from assets.as_of import resolve_as_of
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.running import run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 TABLE = "analytics.kpis_monthly"
@@ -211,26 +209,10 @@ def consistency_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[O
 # --- the checks ----------------------------------------------------------------------------------------
 
 
-def table_as_of(conn: duckdb.DuckDBPyConnection, settings: PipelineSettings) -> date:
-    """The as-of date the table was built for (its rows carry it), else the run's as-of date."""
-    stored = conn.execute(f"SELECT max(as_of) FROM {TABLE}").fetchone()[0]
-    return stored if stored is not None else resolve_as_of(conn, settings.as_of_date())
-
-
 def _result(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, evaluate) -> AssetCheckResult:
     churn_days = churn_days_from(settings.thresholds())
-    with warehouse.connect() as conn:
-        as_of = table_as_of(conn, settings)
-        outcomes = evaluate(conn, as_of, churn_days)
-        record_outcomes(conn, check_name=check_name, table_name=TABLE, severity="ERROR",
-                        run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)
-    failed = [o for o in outcomes if not o.success]
-    return AssetCheckResult(
-        passed=not failed,
-        severity=AssetCheckSeverity.ERROR,
-        metadata=outcomes_metadata(outcomes, as_of=MetadataValue.text(as_of.isoformat())),
-        description="all rules hold" if not failed else "broken: " + ", ".join(o.expectation for o in failed),
-    )
+    return run_check(context, warehouse, settings, check_name=check_name, table=TABLE,
+                     compute=lambda conn, as_of: evaluate(conn, as_of, churn_days))
 
 
 @asset_check(

@@ -11,22 +11,19 @@
 Outcomes go to ``quality.validation_results`` like every other check.
 """
 
-from collections.abc import Callable, Sequence
 from datetime import date
 
 import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetKey,
-    MetadataValue,
     asset_check,
 )
 
 from assets.analytics.lifecycle_sql import STAGES, LifecycleRules, snapshot_dates
-from assets.as_of import resolve_as_of
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.running import run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 _STAGE_LIST = ", ".join(f"'{s}'" for s, _ in STAGES)
@@ -52,11 +49,6 @@ def outcome_of(conn: duckdb.DuckDBPyConnection, *, expectation: str, column: str
         unexpected_percent=100.0 * failing / total if total else 0.0,
         samples=masked_samples((s[0] for s in samples), column=None),
     )
-
-
-def table_as_of(conn: duckdb.DuckDBPyConnection, table: str) -> date | None:
-    """The as-of date a table was built for (None when it is empty)."""
-    return conn.execute(f"SELECT max(as_of) FROM {table}").fetchone()[0]
 
 
 # --- analytics.lifecycle -------------------------------------------------------------------------
@@ -228,25 +220,6 @@ def transitions_outcomes(conn: duckdb.DuckDBPyConnection) -> list[Outcome]:
 # --- running a check -----------------------------------------------------------------------------
 
 
-def evaluate(context, warehouse: Warehouse, settings: PipelineSettings, *, check_name: str, table: str,
-             compute: Callable[[duckdb.DuckDBPyConnection, date], Sequence[Outcome]],
-             severity: str = "ERROR") -> AssetCheckResult:
-    """Run ``compute`` on the warehouse (with the table's as-of date), record and report the outcomes."""
-    with warehouse.connect() as conn:
-        as_of = table_as_of(conn, table) or resolve_as_of(conn, settings.as_of_date())
-        outcomes = list(compute(conn, as_of))
-        record_outcomes(conn, check_name=check_name, table_name=table, severity=severity,
-                        run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)
-    failed = [o for o in outcomes if not o.success]
-    return AssetCheckResult(
-        passed=not failed,
-        severity=AssetCheckSeverity(severity),
-        metadata=outcomes_metadata(outcomes, as_of=MetadataValue.text(as_of.isoformat())),
-        description="all invariants hold" if not failed
-        else "; ".join(f"{o.description}: {o.unexpected_count} failing" for o in failed),
-    )
-
-
 @asset_check(
     asset=AssetKey(["analytics", "lifecycle"]),
     name="lifecycle_one_stage_per_customer",
@@ -258,7 +231,7 @@ def evaluate(context, warehouse: Warehouse, settings: PipelineSettings, *, check
 )
 def lifecycle_one_stage_per_customer(context: AssetCheckExecutionContext, warehouse: Warehouse,
                                      settings: PipelineSettings) -> AssetCheckResult:
-    return evaluate(context, warehouse, settings, check_name="lifecycle_one_stage_per_customer",
+    return run_check(context, warehouse, settings, check_name="lifecycle_one_stage_per_customer",
                     table="analytics.lifecycle", compute=lambda conn, _as_of: one_stage_outcomes(conn))
 
 
@@ -274,7 +247,7 @@ def lifecycle_one_stage_per_customer(context: AssetCheckExecutionContext, wareho
 def lifecycle_shares_sum_to_one(context: AssetCheckExecutionContext, warehouse: Warehouse,
                                 settings: PipelineSettings) -> AssetCheckResult:
     rules = LifecycleRules.from_settings(settings.thresholds()["lifecycle"])
-    return evaluate(context, warehouse, settings, check_name="lifecycle_shares_sum_to_one",
+    return run_check(context, warehouse, settings, check_name="lifecycle_shares_sum_to_one",
                     table="analytics.lifecycle",
                     compute=lambda conn, as_of: shares_outcomes(conn, as_of, rules.history_months))
 
@@ -290,7 +263,7 @@ def lifecycle_shares_sum_to_one(context: AssetCheckExecutionContext, warehouse: 
 )
 def lifecycle_transitions_add_up(context: AssetCheckExecutionContext, warehouse: Warehouse,
                                  settings: PipelineSettings) -> AssetCheckResult:
-    return evaluate(context, warehouse, settings, check_name="lifecycle_transitions_add_up",
+    return run_check(context, warehouse, settings, check_name="lifecycle_transitions_add_up",
                     table="analytics.lifecycle_transitions",
                     compute=lambda conn, _as_of: transitions_outcomes(conn))
 

@@ -15,15 +15,13 @@ import duckdb
 from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
-    AssetCheckSeverity,
     AssetKey,
-    MetadataValue,
     asset_check,
 )
 
 from assets.analytics.rfm_sql import RfmSettings
-from assets.as_of import resolve_as_of
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.running import run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 SHARE_TOLERANCE = 1e-6
@@ -136,19 +134,13 @@ def share_outcomes(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> li
 def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, which: str
               ) -> AssetCheckResult:
     rfm_settings = RfmSettings.from_thresholds(settings.thresholds().get("rfm", {}))
-    with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        outcomes = (segment_outcomes(conn, as_of, rfm_settings) if which == "segments"
-                    else share_outcomes(conn, rfm_settings))
-        record_outcomes(conn, check_name=check_name, table_name="analytics.rfm", severity="ERROR",
-                        run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)
-    failed = [o for o in outcomes if not o.success]
-    return AssetCheckResult(
-        passed=not failed,
-        severity=AssetCheckSeverity.ERROR,
-        metadata=outcomes_metadata(outcomes, as_of=MetadataValue.text(as_of.isoformat())),
-        description="all invariants hold" if not failed else "; ".join(o.description for o in failed) + ": broken",
-    )
+
+    def compute(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
+        if which == "segments":
+            return segment_outcomes(conn, as_of, rfm_settings)
+        return share_outcomes(conn, rfm_settings)
+
+    return run_check(context, warehouse, settings, check_name=check_name, table="analytics.rfm", compute=compute)
 
 
 @asset_check(

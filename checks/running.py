@@ -1,0 +1,53 @@
+"""Running an invariant check: compute its outcomes on the warehouse, record them in
+quality.validation_results and report them to Dagster. Every analytics and integrity check goes
+through here, so they all read the same way in the UI."""
+
+from collections.abc import Callable, Sequence
+from datetime import date
+
+import duckdb
+from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
+
+from assets.as_of import resolve_as_of
+from checks.results import Outcome, outcomes_metadata, record_outcomes, run_id_of
+from pipelines.resources import PipelineSettings, Warehouse
+
+
+def table_as_of(conn: duckdb.DuckDBPyConnection, table: str) -> date | None:
+    """The as-of date a table was built for (None when it is empty or has no as_of column)."""
+    schema, name = table.split(".")
+    has_column = conn.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "AND column_name = 'as_of'",
+        [schema, name],
+    ).fetchall()[0][0]
+    if not has_column:
+        return None
+    return conn.execute(f"SELECT max(as_of) FROM {table}").fetchall()[0][0]
+
+
+def run_check(
+    context,
+    warehouse: Warehouse,
+    settings: PipelineSettings,
+    *,
+    check_name: str,
+    table: str,
+    compute: Callable[[duckdb.DuckDBPyConnection, date], Sequence[Outcome]],
+    severity: str = "ERROR",
+) -> AssetCheckResult:
+    """Run ``compute`` with the as-of date the table was built for (else the run's), record the
+    outcomes and return the check result: passed when every outcome succeeded."""
+    with warehouse.connect() as conn:
+        as_of = table_as_of(conn, table) or resolve_as_of(conn, settings.as_of_date())
+        outcomes = list(compute(conn, as_of))
+        record_outcomes(conn, check_name=check_name, table_name=table, severity=severity,
+                        run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)
+    failed = [o for o in outcomes if not o.success]
+    return AssetCheckResult(
+        passed=not failed,
+        severity=AssetCheckSeverity(severity),
+        metadata=outcomes_metadata(outcomes, as_of=MetadataValue.text(as_of.isoformat())),
+        description="all invariants hold" if not failed
+        else "; ".join(f"{o.description}: {o.unexpected_count} failing" for o in failed),
+    )
