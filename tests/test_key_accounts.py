@@ -265,7 +265,7 @@ def test_checks_catch_broken_tables():
 def test_materialised_with_dagster_and_checked(paths):
     four_source_inbox(Path(paths.inbox_dir))
     mine = [AssetKey(["analytics", "customer_360"]), AssetKey(["analytics", "key_accounts"])]
-    result = materialize_all(paths, selection=AssetSelection.assets(*mine).upstream())
+    result = materialize_all(paths, selection=AssetSelection.assets(*mine).upstream().required_multi_asset_neighbors())
     assert result.success
     evaluations = {(e.asset_key.to_user_string(), e.check_name): e.passed
                    for e in result.get_asset_check_evaluations()}

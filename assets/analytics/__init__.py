@@ -1,6 +1,7 @@
 """Analytics layer: customer profiles, segments, grades, lifecycle, cohorts and KPIs."""
 
 from assets.analytics.clusters import CLUSTER_ASSETS
+from assets.analytics.clv import CLV_ASSETS
 from assets.analytics.cohorts import COHORT_ASSETS
 from assets.analytics.customer_360 import CUSTOMER_360_ASSETS
 from assets.analytics.key_accounts import KEY_ACCOUNT_ASSETS
@@ -16,4 +17,5 @@ ANALYTICS_ASSETS = [
     *LIFECYCLE_ASSETS,
     *COHORT_ASSETS,
     *KPI_ASSETS,
+    *CLV_ASSETS,
 ]

@@ -271,7 +271,14 @@ def build_key_accounts(conn: duckdb.DuckDBPyConnection, as_of: date, thresholds:
     key=["analytics", "key_accounts"],
     group_name="analytics",
     kinds={"duckdb"},
-    deps=[AssetKey(["analytics", "customer_360"]), AssetKey(["core", "orders"]), AssetKey(["core", "tickets"])],
+    # analytics/clv feeds the predicted-value part of the potential pillar; depending on it keeps every
+    # run reading the CLV of the same run (re-runs then give identical grades).
+    deps=[
+        AssetKey(["analytics", "customer_360"]),
+        AssetKey(["core", "orders"]),
+        AssetKey(["core", "tickets"]),
+        AssetKey(["analytics", "clv"]),
+    ],
 )
 def key_accounts(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """The key-customer management table (重点客户管理表): one row per buying customer (at least one
