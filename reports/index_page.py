@@ -5,9 +5,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue, asset
 
+from assets.analytics import ANALYTICS_ASSETS
 from assets.as_of import resolve_as_of
+from assets.quality.scorecard import QUALITY_ASSETS
 from pipelines.resources import PipelineSettings, Warehouse
 from reports.publish import generation_time, publish_report_files
 from reports.rendering import template_environment
@@ -54,7 +56,8 @@ def render_index_pages(
     key=["reports", "index"],
     group_name="reports",
     kinds={"html"},
-    deps=[AssetKey(["analytics", "customer_360"])],
+    # The index lists every warehouse table, so it runs after all of them.
+    deps=[key for assets_def in [*ANALYTICS_ASSETS, *QUALITY_ASSETS] for key in assets_def.keys],
 )
 def reports_index(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """The reports front page: `<reports dir>/<as_of>/index.html`, copied to `latest/index.html`.
