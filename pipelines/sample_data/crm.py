@@ -34,7 +34,7 @@ from pipelines.sample_data.config import (
     Volumes,
 )
 from pipelines.sample_data.customers import Population
-from pipelines.sample_data.timeline import SECONDS_PER_DAY, sample_event_days, sample_second_of_day
+from pipelines.sample_data.timeline import SECONDS_PER_DAY, sample_second_of_day, sample_timed_events
 from pipelines.sample_data.writers import (
     CRM_ACCOUNTS,
     CRM_INTERACTIONS,
@@ -117,12 +117,8 @@ def _interactions(inbox: Path, population: Population, volumes: Volumes, rates: 
     drift = np.where(prospect, stop, population.array("drift_day"))
     rate = np.where(prospect, 1.8 / 120.0,
                     volumes.interactions_per_year / 365.0 * np.sqrt(np.clip(value, 0.2, 5.0)))
-    owner_row, tday = sample_event_days(rng, tl.cumulative("office"), rate, start, drift, stop,
-                                        volumes.drift_interaction_factor)
-    day = np.floor(tday).astype(np.int64)
-    epoch = tl.epoch_seconds(day, sample_second_of_day(rng, day.shape[0], "office"))
-    order = np.lexsort((owner_row, epoch))
-    owner_row, epoch, tday = owner_row[order], epoch[order], tday[order]
+    owner_row, epoch, tday = sample_timed_events(rng, tl, "office", rate, start, drift, stop,
+                                                 volumes.drift_interaction_factor)
     n = owner_row.shape[0]
     drifting = tday >= population.array("drift_day")[owner_row]
     is_pro = prospect[owner_row]

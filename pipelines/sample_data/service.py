@@ -32,7 +32,7 @@ from pipelines.sample_data.config import (
     Volumes,
 )
 from pipelines.sample_data.customers import Population
-from pipelines.sample_data.timeline import SECONDS_PER_DAY, sample_event_days, sample_second_of_day
+from pipelines.sample_data.timeline import SECONDS_PER_DAY, sample_timed_events
 from pipelines.sample_data.writers import (
     CELL_BLANK,
     CELL_DATE,
@@ -90,13 +90,8 @@ def _tickets(inbox: Path, population: Population, volumes: Volumes, rates: DirtR
     value = population.array("value_weight")[:n_buy]
     start = population.array("signup_day")[:n_buy].astype(np.float64)
     rate = volumes.tickets_per_year / 365.0 * np.clip(value, 0.3, 3.0) ** 0.3
-    owner, tday = sample_event_days(rng, tl.cumulative("service"), rate, start,
-                                    population.array("drift_day")[:n_buy], population.array("stop_day")[:n_buy],
-                                    volumes.drift_ticket_factor)
-    day = np.floor(tday).astype(np.int64)
-    opened = tl.epoch_seconds(day, sample_second_of_day(rng, day.shape[0], "service"))
-    order = np.lexsort((owner, opened))
-    owner, opened, tday = owner[order], opened[order], tday[order]
+    owner, opened, tday = sample_timed_events(rng, tl, "service", rate, start, population.array("drift_day")[:n_buy],
+                                              population.array("stop_day")[:n_buy], volumes.drift_ticket_factor)
     n = owner.shape[0]
     drifting = tday >= population.array("drift_day")[owner]
 
@@ -201,12 +196,8 @@ def _nps(inbox: Path, population: Population, volumes: Volumes, rates: DirtRates
     n_buy = population.customers
     start = population.array("signup_day")[:n_buy].astype(np.float64) + 14.0
     rate = np.full(n_buy, volumes.nps_per_year / 365.0)
-    owner, tday = sample_event_days(rng, tl.cumulative("office"), rate, start,
-                                    population.array("drift_day")[:n_buy], population.array("stop_day")[:n_buy], 1.0)
-    day = np.floor(tday).astype(np.int64)
-    submitted = tl.epoch_seconds(day, sample_second_of_day(rng, day.shape[0], "office"))
-    order = np.lexsort((owner, submitted))
-    owner, submitted, tday = owner[order], submitted[order], tday[order]
+    owner, submitted, tday = sample_timed_events(rng, tl, "office", rate, start, population.array("drift_day")[:n_buy],
+                                                 population.array("stop_day")[:n_buy], 1.0)
     n = owner.shape[0]
     drifting = tday >= population.array("drift_day")[owner]
     score = np.clip(np.rint(8.4 - 2.8 * drifting + rng.normal(0.0, 1.7, n)), 0, 10).astype(np.int64)

@@ -184,6 +184,25 @@ def sample_event_days(
     return owner, _day_at(cum, c)
 
 
+def sample_timed_events(
+    rng: np.random.Generator,
+    timeline: Timeline,
+    profile: str,
+    rate: np.ndarray,
+    start: np.ndarray,
+    drift: np.ndarray,
+    stop: np.ndarray,
+    drift_factor: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Draw events as ``sample_event_days`` does, give each a time of day from the ``profile``'s hourly
+    pattern, and return ``(entity index, epoch seconds, fractional day)`` in time order (ties by entity)."""
+    owner, tday = sample_event_days(rng, timeline.cumulative(profile), rate, start, drift, stop, drift_factor)
+    day = np.floor(tday).astype(np.int64)
+    epoch = timeline.epoch_seconds(day, sample_second_of_day(rng, day.shape[0], profile))
+    order = np.lexsort((owner, epoch))
+    return owner[order], epoch[order], tday[order]
+
+
 def sample_second_of_day(rng: np.random.Generator, n: int, profile: str) -> np.ndarray:
     """Seconds after midnight for ``n`` events, following the hourly profile."""
     weights = np.asarray(HOURLY_PROFILES[profile], dtype=np.float64)
