@@ -83,10 +83,20 @@ def _utf8_bytes(path: Path, encoding: str) -> bytes:
     return data.decode(encoding).encode("utf-8")
 
 
+def _header_line(path: Path) -> str:
+    """The first line decoded on its own (UTF-8, else GBK): enough to read the headers without
+    scanning the whole file, which the full read does once anyway."""
+    with path.open("rb") as handle:
+        line = handle.readline()
+    try:
+        return line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return line.decode("gb18030", errors="replace")
+
+
 def read_csv_headers(path: Path, label: str) -> list[str]:
-    encoding = detect_encoding(path)
-    with path.open(encoding=encoding, newline="") as handle:
-        first = next(csv.reader(handle, delimiter=_csv_delimiter(path)), None)
+    """The header row of a CSV export."""
+    first = next(csv.reader([_header_line(path)], delimiter=_csv_delimiter(path)), None)
     if not first or all(not cell.strip() for cell in first):
         raise ExportFormatError(f"{label}, row 1: the file is empty (no header row)")
     return [cell.replace("\ufeff", "").strip() for cell in first]
