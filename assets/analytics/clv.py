@@ -5,23 +5,19 @@ DuckDB. The models are in ``assets/analytics/clv_model.py``."""
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import polars as pl
 from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets.analytics.clv_model import (
-    FitResult,
-    discounted_clv,
-    fit_bgnbd,
-    fit_gamma_gamma,
-    gamma_gamma_expected_spend,
-)
 from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
+
+if TYPE_CHECKING:
+    from assets.analytics.clv_model import FitResult
 
 TIME_UNIT = "week"
 DAYS_PER_UNIT = 7.0
@@ -81,7 +77,7 @@ def build_customer_summary(conn: duckdb.DuckDBPyConnection, as_of: date) -> None
     conn.execute(CUSTOMER_SUMMARY_SQL, {"as_of": as_of})
 
 
-def _param_rows(model: str, names: tuple[str, ...], fit: FitResult | None, status: str) -> list[dict]:
+def _param_rows(model: str, names: tuple[str, ...], fit: "FitResult | None", status: str) -> list[dict]:
     return [{
         "model": model, "parameter": name,
         "value": fit.params.get(name) if fit is not None and fit.success else None,
@@ -94,6 +90,9 @@ def _param_rows(model: str, names: tuple[str, ...], fit: FitResult | None, statu
 def build_clv(conn: duckdb.DuckDBPyConnection, as_of: date, settings: ClvSettings) -> dict[str, str]:
     """Rebuild analytics.clv and analytics.clv_model_params as of the given date. Returns the fit
     status per model ("ok" or why there are no predictions)."""
+    # SciPy's optimiser takes ~0.4 s to import: load it when a fit runs, not when the code location loads.
+    from assets.analytics.clv_model import discounted_clv, fit_bgnbd, fit_gamma_gamma, gamma_gamma_expected_spend
+
     build_customer_summary(conn, as_of)
     data = conn.execute("SELECT frequency, recency_days, t_days, monetary FROM clv_summary "
                         "ORDER BY customer_id").fetchnumpy()
