@@ -46,6 +46,7 @@ def build_resources(paths: PathSettings) -> dict:
         "settings": PipelineSettings(
             inbox_dir=paths.inbox_dir,
             reports_dir=paths.reports_dir,
+            models_dir=paths.resolved_models_dir,
             as_of=paths.as_of,
             settings_file=paths.settings_file,
             column_aliases_file=paths.column_aliases_file,

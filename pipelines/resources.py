@@ -69,6 +69,7 @@ class PipelineSettings(ConfigurableResource):
 
     inbox_dir: str
     reports_dir: str
+    models_dir: str = ""
     as_of: str = ""
     settings_file: str = ""
     column_aliases_file: str = ""

@@ -6,6 +6,8 @@ Environment variables (all optional):
 - ``CRM_INBOX_DIR``: folder with one sub-folder per source system (default ``data/inbox``).
 - ``CRM_WAREHOUSE_PATH``: DuckDB warehouse file (default ``data/warehouse.duckdb``).
 - ``CRM_REPORTS_DIR``: where HTML reports go (default ``data/reports``; index at ``latest/index.html``).
+- ``CRM_MODELS_DIR``: where trained models and model cards are saved (default: ``models/`` beside the
+  warehouse file).
 - ``CRM_AS_OF``: analysis date ``YYYY-MM-DD``; unset means "the newest order date in the exports".
 - ``CRM_SETTINGS_FILE``: a settings file replacing the shipped ``pipelines/settings.toml``.
 - ``CRM_COLUMN_ALIASES``: an extra header-alias file added to ``pipelines/export_kinds.toml``.
@@ -49,10 +51,16 @@ class PathSettings:
     inbox_dir: str
     warehouse_path: str
     reports_dir: str
+    models_dir: str = ""
     as_of: str = ""
     settings_file: str = ""
     column_aliases_file: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def resolved_models_dir(self) -> str:
+        """The models folder: CRM_MODELS_DIR, else ``models/`` beside the warehouse file."""
+        return self.models_dir or str(Path(self.warehouse_path).parent / "models")
 
     @classmethod
     def from_environment(cls, environ: dict[str, str] | None = None) -> PathSettings:
@@ -61,6 +69,7 @@ class PathSettings:
             inbox_dir=env.get("CRM_INBOX_DIR", "data/inbox"),
             warehouse_path=env.get("CRM_WAREHOUSE_PATH", "data/warehouse.duckdb"),
             reports_dir=env.get("CRM_REPORTS_DIR", "data/reports"),
+            models_dir=env.get("CRM_MODELS_DIR", ""),
             as_of=env.get("CRM_AS_OF", ""),
             settings_file=env.get("CRM_SETTINGS_FILE", ""),
             column_aliases_file=env.get("CRM_COLUMN_ALIASES", ""),

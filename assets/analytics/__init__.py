@@ -1,5 +1,6 @@
-"""Analytics layer: customer profiles, segments, grades, lifecycle, cohorts and KPIs."""
+"""Analytics layer: customer profiles, segments, grades, lifecycle, cohorts, KPIs and predictions."""
 
+from assets.analytics.churn import CHURN_ASSETS
 from assets.analytics.clusters import CLUSTER_ASSETS
 from assets.analytics.clv import CLV_ASSETS
 from assets.analytics.cohorts import COHORT_ASSETS
@@ -18,4 +19,5 @@ ANALYTICS_ASSETS = [
     *COHORT_ASSETS,
     *KPI_ASSETS,
     *CLV_ASSETS,
+    *CHURN_ASSETS,
 ]

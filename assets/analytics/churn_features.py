@@ -1,0 +1,331 @@
+"""Churn features and labels at a cutoff date, computed in DuckDB.
+
+Every feature is computed from data dated on or before the cutoff, so the same SQL gives the
+training rows (cutoff = as-of − horizon, labels from the horizon after it) and the scoring rows
+(cutoff = as-of). Features come in groups, one per source system; a source with no rows on or
+before the cutoff contributes no features, so a sales-only installation still trains a model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import polars as pl
+
+
+@dataclass(frozen=True)
+class ChurnSettings:
+    """The ``[churn]`` section of the settings file (see pipelines/settings.toml)."""
+
+    horizon_days: int = 90
+    trend_days: int = 90
+    population_days: int = 365
+    selection_metric: str = "roc_auc"
+    risk_high: float = 0.6
+    risk_medium: float = 0.3
+    min_training_customers: int = 100
+    min_churners: int = 10
+    max_training_rows: int = 200_000
+    reason_min_contribution: float = 0.01
+    interaction_drop_share: float = 0.5
+    interaction_drop_min_previous: int = 2
+    spend_drop_share: float = 0.5
+    complaint_spike_min: int = 2
+    seed: int = 7
+
+    @classmethod
+    def from_thresholds(cls, thresholds: dict[str, Any]) -> ChurnSettings:
+        section = thresholds.get("churn", {})
+        defaults = cls()
+        values = {}
+        for name, default in defaults.__dict__.items():
+            raw = section.get(name, default)
+            values[name] = type(default)(raw)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        from assets.analytics.churn_metrics import METRIC_DIRECTIONS
+
+        if self.horizon_days < 1 or self.trend_days < 1 or self.population_days < 1:
+            raise ValueError("churn.horizon_days, churn.trend_days and churn.population_days must be ≥ 1")
+        if not 0 < self.risk_medium <= self.risk_high <= 1:
+            raise ValueError(f"churn risk cut-offs must satisfy 0 < risk_medium ({self.risk_medium}) ≤ "
+                             f"risk_high ({self.risk_high}) ≤ 1")
+        if self.selection_metric not in METRIC_DIRECTIONS:
+            raise ValueError(f"churn.selection_metric must be one of {sorted(METRIC_DIRECTIONS)}, "
+                             f"got {self.selection_metric!r}")
+
+
+@dataclass(frozen=True)
+class FeatureGroup:
+    """Features from one source; ``source_table`` decides whether the group is available."""
+
+    name: str
+    source_table: str
+    date_column: str
+    features: tuple[str, ...]
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+
+FEATURE_GROUPS: tuple[FeatureGroup, ...] = (
+    FeatureGroup("purchases", "core.orders", "order_date", (
+        "days_since_last_purchase", "tenure_days", "purchase_days", "orders_total", "revenue_total",
+        "avg_order_value", "spend_recent", "spend_previous", "spend_trend", "orders_recent", "orders_previous",
+        "order_trend", "mean_gap_days", "overdue_ratio", "category_count")),
+    FeatureGroup("purchase_model", "core.orders", "order_date", ("bgnbd_expected_purchases",)),
+    FeatureGroup("interactions", "core.interactions", "interaction_date", (
+        "interactions_recent", "interactions_previous", "interaction_trend", "days_since_last_contact")),
+    FeatureGroup("service", "core.tickets", "opened_date", (
+        "tickets_recent", "complaints_recent", "complaints_previous", "complaints_total", "mean_csat")),
+    FeatureGroup("surveys", "core.surveys", "survey_date", ("last_nps",)),
+    FeatureGroup("email", "core.email_events", "event_date", (
+        "emails_delivered_recent", "open_rate_recent", "open_rate_previous", "open_rate_trend",
+        "click_rate_recent", "unsubscribed")),
+    FeatureGroup("opportunities", "core.opportunities", "created_date", (
+        "open_opportunities", "open_opportunity_value", "won_opportunities_year")),
+)
+
+GROUP_OF_FEATURE = {f: g.name for g in FEATURE_GROUPS for f in g.features}
+
+# Trends are (recent − previous) / (recent + previous): −1 = stopped, 0 = flat, +1 = new; 0 when both are 0.
+_TREND = "CASE WHEN coalesce({r}, 0) + coalesce({p}, 0) = 0 THEN 0.0 ELSE " \
+         "(coalesce({r}, 0) - coalesce({p}, 0))::DOUBLE / (coalesce({r}, 0) + coalesce({p}, 0)) END"
+
+_GROUP_SQL = {
+    "purchases": """
+purchase_days AS (
+    SELECT customer_id, order_date, sum(amount)::DOUBLE AS revenue, count(*) AS orders
+    FROM core.orders
+    WHERE status = 'completed' AND customer_id IS NOT NULL AND order_date <= $cutoff
+    GROUP BY customer_id, order_date
+), population AS (
+    SELECT customer_id,
+           date_diff('day', max(order_date), $cutoff::DATE) AS days_since_last_purchase,
+           date_diff('day', min(order_date), $cutoff::DATE) AS tenure_days,
+           count(*) AS purchase_days,
+           sum(orders) AS orders_total,
+           sum(revenue) AS revenue_total,
+           sum(revenue) / sum(orders) AS avg_order_value,
+           coalesce(sum(revenue) FILTER (WHERE order_date > $recent_start), 0) AS spend_recent,
+           coalesce(sum(revenue) FILTER (WHERE order_date > $previous_start AND order_date <= $recent_start), 0)
+               AS spend_previous,
+           coalesce(sum(orders) FILTER (WHERE order_date > $recent_start), 0) AS orders_recent,
+           coalesce(sum(orders) FILTER (WHERE order_date > $previous_start AND order_date <= $recent_start), 0)
+               AS orders_previous,
+           CASE WHEN count(*) > 1
+                THEN date_diff('day', min(order_date), max(order_date))::DOUBLE / (count(*) - 1) END AS mean_gap_days
+    FROM purchase_days
+    GROUP BY customer_id
+    HAVING max(order_date) > $population_start
+), categories AS (
+    SELECT customer_id, count(DISTINCT category) AS category_count
+    FROM core.order_lines
+    WHERE status = 'completed' AND customer_id IS NOT NULL AND order_date <= $cutoff
+    GROUP BY customer_id
+)""",
+    "interactions": """
+interactions AS (
+    SELECT customer_id,
+           count(*) FILTER (WHERE interaction_date > $recent_start) AS interactions_recent,
+           count(*) FILTER (WHERE interaction_date > $previous_start AND interaction_date <= $recent_start)
+               AS interactions_previous,
+           date_diff('day', max(interaction_date), $cutoff::DATE) AS days_since_last_contact
+    FROM core.interactions
+    WHERE customer_id IS NOT NULL AND interaction_date <= $cutoff
+    GROUP BY customer_id
+)""",
+    "service": """
+service AS (
+    SELECT customer_id,
+           count(*) FILTER (WHERE opened_date > $recent_start) AS tickets_recent,
+           count(*) FILTER (WHERE is_complaint AND opened_date > $recent_start) AS complaints_recent,
+           count(*) FILTER (WHERE is_complaint AND opened_date > $previous_start AND opened_date <= $recent_start)
+               AS complaints_previous,
+           count(*) FILTER (WHERE is_complaint) AS complaints_total,
+           -- a CSAT score is known once the ticket is resolved: later resolutions are in the future
+           avg(csat) FILTER (WHERE resolved_at IS NOT NULL AND resolved_at::DATE <= $cutoff
+                             AND opened_date > $year_start) AS mean_csat
+    FROM core.tickets
+    WHERE customer_id IS NOT NULL AND opened_date <= $cutoff
+    GROUP BY customer_id
+)""",
+    "surveys": """
+surveys AS (
+    SELECT customer_id, arg_max(nps_score, survey_ts) AS last_nps
+    FROM core.surveys
+    WHERE customer_id IS NOT NULL AND survey_date <= $cutoff AND nps_score IS NOT NULL
+    GROUP BY customer_id
+)""",
+    "email": """
+email AS (
+    SELECT customer_id,
+           count(*) FILTER (WHERE event_type = 'delivered' AND event_date > $recent_start) AS emails_delivered_recent,
+           count(*) FILTER (WHERE event_type = 'open' AND event_date > $recent_start) AS opens_recent,
+           count(*) FILTER (WHERE event_type = 'click' AND event_date > $recent_start) AS clicks_recent,
+           count(*) FILTER (WHERE event_type = 'delivered' AND event_date > $previous_start
+                            AND event_date <= $recent_start) AS delivered_previous,
+           count(*) FILTER (WHERE event_type = 'open' AND event_date > $previous_start
+                            AND event_date <= $recent_start) AS opens_previous,
+           bool_or(event_type = 'unsubscribe') AS unsubscribed
+    FROM core.email_events
+    WHERE customer_id IS NOT NULL AND event_date <= $cutoff
+    GROUP BY customer_id
+)""",
+    "opportunities": """
+opportunities AS (
+    SELECT customer_id,
+           count(*) FILTER (WHERE close_date IS NULL OR close_date > $cutoff) AS open_opportunities,
+           coalesce(sum(amount) FILTER (WHERE close_date IS NULL OR close_date > $cutoff), 0)::DOUBLE
+               AS open_opportunity_value,
+           count(*) FILTER (WHERE status = 'won' AND close_date <= $cutoff AND close_date > $year_start)
+               AS won_opportunities_year
+    FROM core.opportunities
+    WHERE customer_id IS NOT NULL AND created_date <= $cutoff
+    GROUP BY customer_id
+)""",
+}
+
+_GROUP_SELECT = {
+    "purchases": f"""p.days_since_last_purchase, p.tenure_days, p.purchase_days, p.orders_total,
+       round(p.revenue_total, 2) AS revenue_total, round(p.avg_order_value, 2) AS avg_order_value,
+       round(p.spend_recent, 2) AS spend_recent, round(p.spend_previous, 2) AS spend_previous,
+       round({_TREND.format(r='p.spend_recent', p='p.spend_previous')}, 6) AS spend_trend,
+       p.orders_recent, p.orders_previous,
+       round({_TREND.format(r='p.orders_recent', p='p.orders_previous')}, 6) AS order_trend,
+       round(p.mean_gap_days, 4) AS mean_gap_days,
+       round(p.days_since_last_purchase / p.mean_gap_days, 4) AS overdue_ratio,
+       coalesce(c.category_count, 0) AS category_count""",
+    "interactions": f"""coalesce(i.interactions_recent, 0) AS interactions_recent,
+       coalesce(i.interactions_previous, 0) AS interactions_previous,
+       round({_TREND.format(r='i.interactions_recent', p='i.interactions_previous')}, 6) AS interaction_trend,
+       i.days_since_last_contact""",
+    "service": """coalesce(s.tickets_recent, 0) AS tickets_recent,
+       coalesce(s.complaints_recent, 0) AS complaints_recent,
+       coalesce(s.complaints_previous, 0) AS complaints_previous, coalesce(s.complaints_total, 0) AS complaints_total,
+       round(s.mean_csat, 4) AS mean_csat""",
+    "surveys": "sv.last_nps",
+    "email": """coalesce(e.emails_delivered_recent, 0) AS emails_delivered_recent,
+       round(e.opens_recent::DOUBLE / nullif(e.emails_delivered_recent, 0), 6) AS open_rate_recent,
+       round(e.opens_previous::DOUBLE / nullif(e.delivered_previous, 0), 6) AS open_rate_previous,
+       round(coalesce(e.opens_recent::DOUBLE / nullif(e.emails_delivered_recent, 0), 0)
+             - coalesce(e.opens_previous::DOUBLE / nullif(e.delivered_previous, 0), 0), 6) AS open_rate_trend,
+       round(e.clicks_recent::DOUBLE / nullif(e.emails_delivered_recent, 0), 6) AS click_rate_recent,
+       coalesce(e.unsubscribed, false)::INTEGER AS unsubscribed""",
+    "opportunities": """coalesce(o.open_opportunities, 0) AS open_opportunities,
+       round(coalesce(o.open_opportunity_value, 0), 2) AS open_opportunity_value,
+       coalesce(o.won_opportunities_year, 0) AS won_opportunities_year""",
+}
+
+_GROUP_JOIN = {
+    "interactions": "LEFT JOIN interactions i USING (customer_id)",
+    "service": "LEFT JOIN service s USING (customer_id)",
+    "surveys": "LEFT JOIN surveys sv USING (customer_id)",
+    "email": "LEFT JOIN email e USING (customer_id)",
+    "opportunities": "LEFT JOIN opportunities o USING (customer_id)",
+}
+
+
+def _table_has_rows_before(conn: duckdb.DuckDBPyConnection, group: FeatureGroup, cutoff: date) -> bool:
+    schema, name = group.source_table.split(".")
+    exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                          [schema, name]).fetchall()[0][0]
+    if not exists:
+        return False
+    return bool(conn.execute(
+        f"SELECT count(*) FROM (SELECT 1 FROM {group.source_table} WHERE {group.date_column} <= ? "
+        "AND customer_id IS NOT NULL LIMIT 1)", [cutoff]).fetchall()[0][0])
+
+
+def available_groups(conn: duckdb.DuckDBPyConnection, cutoff: date) -> list[str]:
+    """Feature groups whose source has rows on or before the cutoff (purchase groups always listed)."""
+    return [g.name for g in FEATURE_GROUPS
+            if g.name in ("purchases", "purchase_model") or _table_has_rows_before(conn, g, cutoff)]
+
+
+def window_parameters(cutoff: date, settings: ChurnSettings) -> dict[str, date]:
+    """The dates every feature window is measured from: recent = (cutoff − trend_days, cutoff],
+    previous = the trend_days before that, year = the 365 days before the cutoff."""
+    return {
+        "cutoff": cutoff,
+        "recent_start": cutoff - timedelta(days=settings.trend_days),
+        "previous_start": cutoff - timedelta(days=2 * settings.trend_days),
+        "year_start": cutoff - timedelta(days=365),
+        "population_start": cutoff - timedelta(days=settings.population_days),
+    }
+
+
+def feature_sql(groups: list[str], with_label: bool) -> str:
+    """The SELECT producing one row per customer in the population at $cutoff, with the features
+    of the given groups and, when asked, the label from ($cutoff, $label_end]."""
+    ctes = [_GROUP_SQL[g] for g in groups if g in _GROUP_SQL]
+    selects = ["p.customer_id"] + [_GROUP_SELECT[g] for g in groups if g in _GROUP_SELECT]
+    joins = ["LEFT JOIN categories c USING (customer_id)"] + [_GROUP_JOIN[g] for g in groups if g in _GROUP_JOIN]
+    label = ""
+    if with_label:
+        ctes.append("""
+future_buyers AS (
+    SELECT DISTINCT customer_id FROM core.orders
+    WHERE status = 'completed' AND customer_id IS NOT NULL AND order_date > $cutoff AND order_date <= $label_end
+)""")
+        joins.append("LEFT JOIN future_buyers fb USING (customer_id)")
+        label = ",\n       (fb.customer_id IS NULL)::INTEGER AS churned"
+    return ("WITH " + ",".join(ctes) + "\nSELECT " + ",\n       ".join(selects) + label
+            + "\nFROM population p\n" + "\n".join(joins) + "\nORDER BY p.customer_id")
+
+
+def bgnbd_forecast(conn: duckdb.DuckDBPyConnection, cutoff: date, horizon_days: int) -> pl.DataFrame | None:
+    """For every customer who bought on or before the cutoff: the past repeat-purchase frequency and
+    the purchase days the BG/NBD model (fitted on the history up to the cutoff) expects in the
+    horizon after it. None when the model cannot be fitted (too few customers or repeat buyers)."""
+    from assets.analytics.clv import DAYS_PER_UNIT, build_customer_summary
+    from assets.analytics.clv_model import bgnbd_expected_purchases, fit_bgnbd
+
+    build_customer_summary(conn, cutoff)
+    try:
+        summary = conn.sql("SELECT customer_id, frequency, recency_days, t_days FROM clv_summary "
+                           "ORDER BY customer_id").pl()
+    finally:
+        conn.execute("DROP TABLE IF EXISTS clv_summary")
+    x = summary["frequency"].to_numpy().astype(float)
+    if x.size < 20 or (x > 0).sum() < 10:
+        return None
+    t_x = summary["recency_days"].to_numpy().astype(float) / DAYS_PER_UNIT
+    big_t = summary["t_days"].to_numpy().astype(float) / DAYS_PER_UNIT
+    fit = fit_bgnbd(x, t_x, big_t)
+    if not fit.success:
+        return None
+    values = bgnbd_expected_purchases(fit.params, horizon_days / DAYS_PER_UNIT, x, t_x, big_t)
+    return summary.select("customer_id", "frequency").with_columns(
+        pl.Series("bgnbd_expected_purchases", np.round(values, 6)))
+
+
+def build_features(conn: duckdb.DuckDBPyConnection, cutoff: date, settings: ChurnSettings,
+                   with_label: bool, groups: list[str] | None = None,
+                   forecast: pl.DataFrame | None = None) -> pl.DataFrame:
+    """One row per customer who bought in the ``population_days`` before the cutoff: the features
+    available at the cutoff and, with ``with_label``, ``churned`` = 1 when the customer made no
+    completed purchase in the ``horizon_days`` after it. Rows are sorted by customer_id. ``forecast``
+    is a ready bgnbd_forecast at this cutoff (computed here when not given)."""
+    groups = available_groups(conn, cutoff) if groups is None else groups
+    params: dict[str, date] = window_parameters(cutoff, settings)
+    if with_label:
+        params["label_end"] = cutoff + timedelta(days=settings.horizon_days)
+    sql = feature_sql(groups, with_label)
+    frame = conn.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).pl()
+    if "purchase_model" in groups:
+        forecast = forecast if forecast is not None else bgnbd_forecast(conn, cutoff, settings.horizon_days)
+        if forecast is not None:
+            frame = frame.join(forecast.select("customer_id", "bgnbd_expected_purchases"), on="customer_id",
+                               how="left")
+    return frame.sort("customer_id")
+
+
+def feature_columns(frame: pl.DataFrame) -> list[str]:
+    """The feature columns present in a feature frame, in the fixed FEATURE_GROUPS order."""
+    return [f for g in FEATURE_GROUPS for f in g.features if f in frame.columns]
