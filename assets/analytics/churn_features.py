@@ -100,7 +100,8 @@ _TREND = "CASE WHEN coalesce({r}, 0) + coalesce({p}, 0) = 0 THEN 0.0 ELSE " \
 _GROUP_SQL = {
     "purchases": """
 purchase_days AS (
-    SELECT customer_id, order_date, sum(amount)::DOUBLE AS revenue, count(*) AS orders
+    -- money stays DECIMAL until the end: DOUBLE sums in parallel change in the last digits run to run
+    SELECT customer_id, order_date, sum(amount) AS revenue, count(*) AS orders
     FROM core.orders
     WHERE status = 'completed' AND customer_id IS NOT NULL AND order_date <= $cutoff
     GROUP BY customer_id, order_date
@@ -110,11 +111,11 @@ purchase_days AS (
            date_diff('day', min(order_date), $cutoff::DATE) AS tenure_days,
            count(*) AS purchase_days,
            sum(orders) AS orders_total,
-           sum(revenue) AS revenue_total,
-           sum(revenue) / sum(orders) AS avg_order_value,
-           coalesce(sum(revenue) FILTER (WHERE order_date > $recent_start), 0) AS spend_recent,
-           coalesce(sum(revenue) FILTER (WHERE order_date > $previous_start AND order_date <= $recent_start), 0)
-               AS spend_previous,
+           sum(revenue)::DOUBLE AS revenue_total,
+           sum(revenue)::DOUBLE / sum(orders) AS avg_order_value,
+           coalesce(sum(revenue) FILTER (WHERE order_date > $recent_start), 0)::DOUBLE AS spend_recent,
+           coalesce(sum(revenue) FILTER (WHERE order_date > $previous_start AND order_date <= $recent_start),
+                    0)::DOUBLE AS spend_previous,
            coalesce(sum(orders) FILTER (WHERE order_date > $recent_start), 0) AS orders_recent,
            coalesce(sum(orders) FILTER (WHERE order_date > $previous_start AND order_date <= $recent_start), 0)
                AS orders_previous,

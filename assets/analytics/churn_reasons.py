@@ -48,7 +48,7 @@ def _silence(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
     gap = pl.col("mean_gap_days").is_not_null() if _has("mean_gap_days", frame) else pl.lit(False)
     d = _int("days_since_last_purchase")
     g = _int("mean_gap_days") if _has("mean_gap_days", frame) else pl.lit("")
-    en = pl.when(gap).then(pl.format("No purchase for {} days; usually buys every {} days", d, g)) \
+    en = pl.when(gap).then(pl.format("No purchase for {} days, usually buys every {} days", d, g)) \
         .otherwise(pl.format("No purchase for {} days", d))
     zh = pl.when(gap).then(pl.format("已 {} 天未下单，平时约每 {} 天下单一次", d, g)) \
         .otherwise(pl.format("已 {} 天未下单", d))
@@ -87,7 +87,7 @@ def _contact(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
     r, p = _int("interactions_recent"), _int("interactions_previous")
     last = pl.col("days_since_last_contact")
     en = pl.when(last.is_null()).then(pl.lit("No contact with this customer on record")).otherwise(
-        pl.format("{} contact(s) in the last {} days (was {}); last contact {} days ago", r, pl.lit(str(days)), p,
+        pl.format("{} contact(s) in the last {} days (was {}), last contact {} days ago", r, pl.lit(str(days)), p,
                   _int("days_since_last_contact")))
     zh = pl.when(last.is_null()).then(pl.lit("没有与该客户的联系记录")).otherwise(
         pl.format("近 {} 天联系 {} 次（此前 {} 次），上次联系在 {} 天前", pl.lit(str(days)), r, p,
