@@ -1,5 +1,6 @@
 """All checks on the analytics tables."""
 
+from checks.actions_checks import ACTION_CHECKS
 from checks.churn_checks import CHURN_CHECKS
 from checks.clusters_checks import CLUSTER_CHECKS
 from checks.cohorts_checks import COHORT_CHECKS
@@ -9,4 +10,4 @@ from checks.lifecycle_checks import LIFECYCLE_CHECKS
 from checks.rfm_checks import RFM_CHECKS
 
 ANALYTICS_CHECKS = [*RFM_CHECKS, *CLUSTER_CHECKS, *KEY_ACCOUNT_CHECKS, *LIFECYCLE_CHECKS, *COHORT_CHECKS, *KPI_CHECKS,
-                    *CHURN_CHECKS]
+                    *CHURN_CHECKS, *ACTION_CHECKS]

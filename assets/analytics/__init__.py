@@ -1,5 +1,6 @@
 """Analytics layer: customer profiles, segments, grades, lifecycle, cohorts, KPIs and predictions."""
 
+from assets.analytics.actions import ACTION_ASSETS
 from assets.analytics.churn import CHURN_ASSETS
 from assets.analytics.clusters import CLUSTER_ASSETS
 from assets.analytics.clv import CLV_ASSETS
@@ -20,4 +21,5 @@ ANALYTICS_ASSETS = [
     *KPI_ASSETS,
     *CLV_ASSETS,
     *CHURN_ASSETS,
+    *ACTION_ASSETS,
 ]
