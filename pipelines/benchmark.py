@@ -1,7 +1,9 @@
 """Benchmark: generate sample exports at two sizes and run the whole pipeline on each.
 
 ``python -m pipelines.benchmark --customers 100000`` (``make bench``) prints seconds, rows per second
-and the ratio between the two sizes (10x the customers should cost about 10x the time, not more).
+and the ratio between the two sizes (10x the customers should cost about 10x the time, not more),
+then times the prediction steps on their own: the churn backtest and scoring on the larger
+warehouse, and the CLV model fit on one million simulated customers.
 The machine is shared and noisy, so compare ratios measured in one run, not absolute seconds.
 """
 
@@ -14,6 +16,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from pipelines.cli import run_everything
 from pipelines.sample_data import generate
@@ -46,11 +49,61 @@ def measure(root: Path, customers: int, seed: int) -> dict[str, float]:
     }
 
 
+def synthetic_clv_customers(n: int, seed: int = 1) -> dict[str, np.ndarray]:
+    """n customers drawn from a BG/NBD world (r = 0.5, alpha = 60 days, a = 0.8, b = 2.5) with
+    Gamma-Gamma spend (p = 6, q = 3.7, gamma = 15): frequency, recency and age in days, mean spend."""
+    rng = np.random.default_rng(seed)
+    big_t = rng.integers(1, 731, n).astype(float)
+    lam, drop = rng.gamma(0.5, 1 / 60, n), rng.beta(0.8, 2.5, n)
+    x, t_x, clock, alive = np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, bool)
+    for _ in range(200):
+        nxt = clock + rng.exponential(1 / np.maximum(lam, 1e-12))
+        bought = alive & (nxt <= big_t)
+        x[bought] += 1
+        t_x[bought] = np.floor(nxt[bought])
+        clock = np.where(bought, nxt, clock)
+        alive &= bought & (rng.random(n) >= drop)
+    nu = rng.gamma(3.7, 1 / 15, n)
+    zbar = np.where(x > 0, rng.gamma(6 * np.maximum(x, 1), 1 / (nu * np.maximum(x, 1))), 0.0)
+    return {"x": x, "t_x": t_x, "big_t": big_t, "zbar": zbar}
+
+
+def time_clv_fit(n: int) -> float:
+    """Seconds to fit BG/NBD and Gamma-Gamma on n simulated customers (simulation not counted)."""
+    from assets.analytics.clv_model import fit_bgnbd, fit_gamma_gamma
+
+    data = synthetic_clv_customers(n)
+    started = time.perf_counter()
+    bg = fit_bgnbd(data["x"], data["t_x"] / 7, data["big_t"] / 7)
+    gg = fit_gamma_gamma(data["x"], data["zbar"])
+    seconds = time.perf_counter() - started
+    if not (bg.success and gg.success):
+        raise SystemExit(f"CLV fit failed on {n:,} simulated customers: {bg.message}; {gg.message}")
+    return seconds
+
+
+def time_churn(warehouse_path: str) -> tuple[float, str]:
+    """Seconds for the churn backtest (four candidates), choice and scoring on a built warehouse."""
+    from assets.analytics.churn_features import ChurnSettings
+    from assets.analytics.churn_training import run_churn
+    from assets.as_of import resolve_as_of
+    from pipelines.settings import load_thresholds
+
+    with duckdb.connect(warehouse_path) as conn:
+        as_of = resolve_as_of(conn, None)
+        started = time.perf_counter()
+        run = run_churn(conn, as_of, ChurnSettings.from_thresholds(load_thresholds()))
+        seconds = time.perf_counter() - started
+    scored = run.scores.height if run.scores is not None else 0
+    return seconds, f"{scored:,} customers scored, shipped {run.shipped.name if run.shipped else 'none'}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000, help="customers at the larger size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", default="data/bench", help="scratch folder (deleted and recreated)")
+    parser.add_argument("--clv-customers", type=int, default=1_000_000, help="customers for the CLV fit timing")
     args = parser.parse_args()
 
     small = measure(Path(args.dir) / "small", max(args.customers // 10, 100), args.seed)
@@ -65,6 +118,12 @@ def main() -> None:
     size_ratio = large["order_lines"] / small["order_lines"]
     print(f"10x size ratio: data {size_ratio:.1f}x, generate {large['generate_s'] / small['generate_s']:.1f}x, "
           f"pipeline {large['pipeline_s'] / small['pipeline_s']:.1f}x")
+    churn_s, churn_note = time_churn(str(Path(args.dir) / "large" / "warehouse.duckdb"))
+    print(f"churn backtest + scoring at {args.customers:,} customers: {churn_s:.1f} s "
+          f"({churn_s / large['pipeline_s']:.0%} of the pipeline; {churn_note})")
+    clv_s = time_clv_fit(args.clv_customers)
+    print(f"CLV fit (BG/NBD + Gamma-Gamma) on {args.clv_customers:,} simulated customers: {clv_s:.1f} s "
+          f"({clv_s / large['pipeline_s']:.0%} of the {args.customers:,}-customer pipeline)")
 
 
 if __name__ == "__main__":

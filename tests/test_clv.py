@@ -23,6 +23,7 @@ from assets.analytics.clv_model import (
     fit_gamma_gamma,
     gamma_gamma_expected_spend,
 )
+from pipelines.benchmark import synthetic_clv_customers
 from pipelines.definitions import ALL_ASSETS, build_resources
 from tests.conftest import query
 from tests.inbox_builders import four_source_inbox
@@ -267,20 +268,8 @@ def test_clv_assets_materialise_on_the_four_source_inbox(paths):
 
 @pytest.mark.skipif(not os.environ.get("CLV_BENCHMARK"), reason="set CLV_BENCHMARK=1 to time 1M customers")
 def test_benchmark_one_million_customers():  # pragma: no cover - reports a number only
-    rng = np.random.default_rng(1)
-    n = 1_000_000
-    big_t = rng.integers(1, 731, n).astype(float)
-    lam, drop = rng.gamma(0.5, 1 / 60, n), rng.beta(0.8, 2.5, n)
-    x, t_x, clock, alive = np.zeros(n), np.zeros(n), np.zeros(n), np.ones(n, bool)
-    for _ in range(200):
-        nxt = clock + rng.exponential(1 / np.maximum(lam, 1e-12))
-        bought = alive & (nxt <= big_t)
-        x[bought] += 1
-        t_x[bought] = np.floor(nxt[bought])
-        clock = np.where(bought, nxt, clock)
-        alive &= bought & (rng.random(n) >= drop)
-    nu = rng.gamma(3.7, 1 / 15, n)
-    zbar = np.where(x > 0, rng.gamma(6 * np.maximum(x, 1), 1 / (nu * np.maximum(x, 1))), 0.0)
+    data = synthetic_clv_customers(1_000_000)
+    x, t_x, big_t, zbar = data["x"], data["t_x"], data["big_t"], data["zbar"]
     start = time.perf_counter()
     bg = fit_bgnbd(x, t_x / 7, big_t / 7)
     gg = fit_gamma_gamma(x, zbar)
