@@ -69,7 +69,9 @@ def test_same_exports_give_identical_tables_and_reports(generated: Path):
     second = run_pipeline(generated, generated / "inbox", "again-b")
     assert first.returncode == 0 and second.returncode == 0
     tables = ["staging.sales_order_lines", "core.customers", "core.identity_map", "core.orders",
-              "analytics.customer_360", "quality.quarantine"]
+              "analytics.customer_360", "quality.quarantine", "analytics.clv", "analytics.churn_model_metrics",
+              "analytics.churn_scores", "analytics.churn_calibration", "analytics.purchase_forecast_accuracy",
+              "analytics.next_best_actions"]
     contents = []
     for name in ("again-a", "again-b"):
         with duckdb.connect(str(generated / f"{name}.duckdb"), read_only=True) as conn:
@@ -80,6 +82,7 @@ def test_same_exports_give_identical_tables_and_reports(generated: Path):
                 for t in tables
             })
     assert contents[0] == contents[1]
+    assert contents[0]["analytics.churn_scores"], "the sample trains a churn model"
     page_a = (generated / "again-a-reports" / "latest" / "index.html").read_bytes()
     page_b = (generated / "again-b-reports" / "latest" / "index.html").read_bytes()
     assert page_a == page_b
@@ -95,3 +98,7 @@ def test_a_sales_only_inbox_runs(generated: Path, tmp_path: Path):
     with duckdb.connect(str(tmp_path / "sales-only.duckdb"), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM raw.crm_accounts").fetchone()[0] == 0
         assert conn.execute("SELECT count(*) FROM analytics.customer_360 WHERE orders > 0").fetchone()[0] > 0
+        # churn still trains on purchases alone; the CRM-based warning is empty, not false
+        assert conn.execute("SELECT count(*) FROM analytics.churn_model_metrics WHERE is_shipped").fetchall()[0][0]
+        assert conn.execute("SELECT count(*) FROM analytics.churn_scores WHERE interaction_drop IS NOT NULL"
+                            ).fetchall()[0][0] == 0
