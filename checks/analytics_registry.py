@@ -7,7 +7,9 @@ from checks.cohorts_checks import COHORT_CHECKS
 from checks.key_accounts_checks import KEY_ACCOUNT_CHECKS
 from checks.kpis_checks import KPI_CHECKS
 from checks.lifecycle_checks import LIFECYCLE_CHECKS
+from checks.recommendations_checks import RECOMMENDATION_CHECKS
 from checks.rfm_checks import RFM_CHECKS
 
 ANALYTICS_CHECKS = [*RFM_CHECKS, *CLUSTER_CHECKS, *KEY_ACCOUNT_CHECKS, *LIFECYCLE_CHECKS, *COHORT_CHECKS, *KPI_CHECKS,
-                    *CHURN_CHECKS, *ACTION_CHECKS]
+                    *CHURN_CHECKS, *ACTION_CHECKS,
+                    *RECOMMENDATION_CHECKS]

@@ -9,6 +9,7 @@ from assets.analytics.customer_360 import CUSTOMER_360_ASSETS
 from assets.analytics.key_accounts import KEY_ACCOUNT_ASSETS
 from assets.analytics.kpis import KPI_ASSETS
 from assets.analytics.lifecycle import LIFECYCLE_ASSETS
+from assets.analytics.recommendations import RECOMMENDATION_ASSETS
 from assets.analytics.rfm import RFM_ASSETS
 
 ANALYTICS_ASSETS = [
@@ -22,4 +23,5 @@ ANALYTICS_ASSETS = [
     *CLV_ASSETS,
     *CHURN_ASSETS,
     *ACTION_ASSETS,
+    *RECOMMENDATION_ASSETS,
 ]
