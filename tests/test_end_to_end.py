@@ -71,7 +71,7 @@ def test_same_exports_give_identical_tables_and_reports(generated: Path):
     tables = ["staging.sales_order_lines", "core.customers", "core.identity_map", "core.orders",
               "analytics.customer_360", "quality.quarantine", "analytics.clv", "analytics.churn_model_metrics",
               "analytics.churn_scores", "analytics.churn_calibration", "analytics.purchase_forecast_accuracy",
-              "analytics.next_best_actions"]
+              "analytics.next_best_actions", "analytics.recommendations", "analytics.recommendation_metrics"]
     contents = []
     for name in ("again-a", "again-b"):
         with duckdb.connect(str(generated / f"{name}.duckdb"), read_only=True) as conn:
