@@ -1,16 +1,17 @@
 """The reports index page (index.html in Chinese and English) and the asset that publishes it."""
 
-
+import re
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-from dagster import MaterializeResult, MetadataValue, asset
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics import ANALYTICS_ASSETS
 from assets.as_of import resolve_as_of
 from assets.quality.scorecard import QUALITY_ASSETS
 from pipelines.resources import PipelineSettings, Warehouse
+from reports.catalog import REPORTS
 from reports.publish import generation_time, publish_report_files
 from reports.rendering import template_environment
 from reports.strings import LANGUAGES, STRINGS
@@ -32,6 +33,23 @@ def warehouse_inventory(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     return inventory
 
 
+_GENERATED_AT = re.compile(r'<meta name="generated-at" content="([^"]+)">')
+
+
+def published_reports(folder: Path) -> list[dict]:
+    """The catalogue's reports present in a dated reports folder, with the generation time written
+    in each page (a report rematerialised on its own shows its own time)."""
+    found = []
+    for entry in REPORTS:
+        page = folder / f"{entry.stem}.html"
+        if not page.exists():
+            continue
+        match = _GENERATED_AT.search(page.read_text(encoding="utf-8")[:4000])
+        generated = datetime.fromisoformat(match.group(1)) if match else None
+        found.append({"entry": entry, "generated_at": generated})
+    return found
+
+
 def render_index_pages(
     as_of: date, generated_at: datetime, tables: list[dict], reports: list[dict], default_language: str
 ) -> dict[str, str]:
@@ -45,7 +63,9 @@ def render_index_pages(
             as_of=as_of.isoformat(),
             generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
             tables=tables,
-            reports=[{"file": r["file"], "title": r["title"][language]} for r in reports],
+            reports=[{"file": f"{r['entry'].stem}.{language}.html", "title": r["entry"].title(language),
+                      "generated_at": r["generated_at"].strftime("%Y-%m-%d %H:%M UTC") if r["generated_at"]
+                      else ""} for r in reports],
             other_language_file=f"index.{other}.html",
         )
     pages["index.html"] = pages[f"index.{default_language}.html"]
@@ -57,7 +77,8 @@ def render_index_pages(
     group_name="reports",
     kinds={"html"},
     # The index lists every warehouse table, so it runs after all of them.
-    deps=[key for assets_def in [*ANALYTICS_ASSETS, *QUALITY_ASSETS] for key in assets_def.keys],
+    deps=[key for assets_def in [*ANALYTICS_ASSETS, *QUALITY_ASSETS] for key in assets_def.keys]
+    + [AssetKey(["reports", entry.stem]) for entry in REPORTS],
 )
 def reports_index(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """The reports front page: `<reports dir>/<as_of>/index.html`, copied to `latest/index.html`.
@@ -68,7 +89,8 @@ def reports_index(warehouse: Warehouse, settings: PipelineSettings) -> Materiali
         as_of = resolve_as_of(conn, settings.as_of_date())
         tables = warehouse_inventory(conn)
     language = settings.thresholds()["reports"]["default_language"]
-    pages = render_index_pages(as_of, generation_time(), tables, reports=[], default_language=language)
+    reports = published_reports(Path(settings.reports_dir) / as_of.isoformat())
+    pages = render_index_pages(as_of, generation_time(), tables, reports=reports, default_language=language)
     folder = publish_report_files(Path(settings.reports_dir), as_of.isoformat(), pages)
     latest = Path(settings.reports_dir) / "latest" / "index.html"
     return MaterializeResult(

@@ -37,3 +37,12 @@ def publish_report_files(reports_dir: Path, as_of_label: str, files: dict[str, s
         for name, text in files.items():
             write_atomically(folder / name, text)
     return dated
+
+
+def publish_report(reports_dir: Path, as_of_label: str, stem: str, pages: dict[str, str],
+                   default_language: str) -> Path:
+    """Write one report's pages (language → HTML) as ``<stem>.<language>.html`` plus ``<stem>.html``
+    in the default language, into the dated folder and ``latest/``; return the dated folder."""
+    files = {f"{stem}.{language}.html": text for language, text in pages.items()}
+    files[f"{stem}.html"] = pages[default_language]
+    return publish_report_files(reports_dir, as_of_label, files)
