@@ -18,7 +18,7 @@ from checks.staging_checks import STAGING_CHECKS
 from pipelines.jobs import materialize_everything, nightly_schedule
 from pipelines.resources import PipelineSettings, Warehouse
 from pipelines.settings import PathSettings
-from reports.index_page import REPORT_ASSETS
+from reports.registry import REPORT_ASSETS
 
 ALL_ASSETS = [
     *RAW_ASSETS,

@@ -100,6 +100,3 @@ def reports_index(warehouse: Warehouse, settings: PipelineSettings) -> Materiali
             "as_of": MetadataValue.text(as_of.isoformat()),
         }
     )
-
-
-REPORT_ASSETS = [reports_index]
