@@ -9,10 +9,15 @@ export CRM_WAREHOUSE_PATH ?= data/warehouse.duckdb
 export CRM_REPORTS_DIR ?= data/reports
 export DAGSTER_HOME ?= $(CURDIR)/data/dagster_home
 
+# Debian's Chromium drives the report tests (Playwright never downloads a browser here); Noto CJK
+# renders the Chinese pages. apt needs root: sudo when make does not run as root.
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
 SAMPLE_CUSTOMERS ?= 2000
 SAMPLE_SEED ?= 7
 
-.PHONY: setup sample run test dev bench lint clean
+.PHONY: setup browser sample run test dev bench lint clean
 
 $(INSTALLED): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +28,13 @@ $(INSTALLED): pyproject.toml
 setup: $(INSTALLED)
 	@mkdir -p "$(DAGSTER_HOME)"
 	@test -f "$(DAGSTER_HOME)/dagster.yaml" || cp pipelines/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
+		$(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk; \
+	fi
 
 # Sample exports, only when the inbox holds no file yet (your own exports are never overwritten).
 sample: setup
@@ -35,7 +47,7 @@ sample: setup
 run: sample
 	$(BIN)/python -m pipelines run
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest
 
 dev: sample

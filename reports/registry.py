@@ -1,7 +1,15 @@
 """Every report asset, in catalogue order, then the index that links them."""
 
+from reports.churn_watchlist_report import churn_watchlist_report
+from reports.data_quality_report import data_quality_report
 from reports.index_page import reports_index
+from reports.key_accounts_report import key_accounts_report
+from reports.management_report import management_report
 
 REPORT_ASSETS = [
+    management_report,
+    key_accounts_report,
+    churn_watchlist_report,
+    data_quality_report,
     reports_index,
 ]

@@ -1,0 +1,447 @@
+"""The figures of the management report (客户管理汇报), aggregated in SQL.
+
+Every function takes a DuckDB connection (only SELECTs are run) and returns small Python structures:
+a few dozen rows at most whatever the number of customers, so the page stays small at 1M customers.
+A table that does not exist (an installation that never built it) reads as empty, like a table with
+no rows: the report then says "no data from this source" instead of drawing a chart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+
+# The KPI cards of the executive summary, in display order (ids of analytics.kpi_definitions).
+CARD_KPIS = ("customers", "active_customers", "revenue", "average_order_value", "repurchase_rate",
+             "retention_rate", "csat", "nps")
+# KPIs drawn as monthly trends.
+TREND_KPIS = ("revenue", "customers", "active_customers", "new_customers", "churned_customers", "csat", "nps",
+              "median_first_response_hours", "median_resolution_hours", "email_open_rate", "email_click_rate",
+              "retention_rate", "repurchase_rate")
+TREND_MONTHS = 24
+COHORTS = 12
+COHORT_MONTHS = 12
+COMPLAINT_MONTHS = 12
+# Core tables whose row counts the report lists (never their contents).
+CORE_TABLES = ("customers", "orders", "order_lines", "interactions", "opportunities", "tickets", "surveys",
+               "email_events")
+LIFECYCLE_ORDER = ("potential", "new", "active", "loyal", "at_risk", "reactivated", "churned")
+RISK_ORDER = ("high", "medium", "low")
+VALUE_TIER_ORDER = ("high", "normal", "low")
+MODEL_ORDER = ("recency_rule", "bgnbd_score", "logistic_regression", "gradient_boosting")
+METRIC_ORDER = ("roc_auc", "pr_auc", "brier_score", "top_decile_lift")
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".", 1)
+    return bool(conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name]).fetchall()[0][0])
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None,
+          tables: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """The query's rows as dicts; no rows when one of ``tables`` is missing."""
+    if any(not table_exists(conn, t) for t in tables):
+        return []
+    result = conn.execute(sql, params or [])
+    names = [d[0] for d in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+# --- (a) executive summary -------------------------------------------------------------------------
+
+def latest_complete_month(conn: duckdb.DuckDBPyConnection, as_of: date) -> date | None:
+    """The first day of the newest KPI month that is complete (not the partial as-of month)."""
+    rows = _rows(conn, "SELECT max(month) AS month FROM analytics.kpis_monthly "
+                       "WHERE NOT is_partial_month AND month <= ?", [as_of], ("analytics.kpis_monthly",))
+    return rows[0]["month"] if rows else None
+
+
+def kpi_definitions(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
+    """KPI id → label_en, label_zh, unit, source, definition (analytics.kpi_definitions order)."""
+    rows = _rows(conn, "SELECT kpi, label_en, label_zh, unit, source, definition FROM analytics.kpi_definitions "
+                       "ORDER BY position, kpi", tables=("analytics.kpi_definitions",))
+    return {r["kpi"]: r for r in rows}
+
+
+def kpi_snapshot(conn: duckdb.DuckDBPyConnection, month: date | None) -> dict[str, dict[str, Any]]:
+    """KPI id → value, previous_month_value, change_vs_previous_month, relative_change_vs_previous_month,
+    same_month_last_year_value, change_vs_last_year, relative_change_vs_last_year and unit for one month."""
+    if month is None:
+        return {}
+    rows = _rows(conn, """
+        SELECT kpi, unit, value, previous_month_value, change_vs_previous_month, relative_change_vs_previous_month,
+               same_month_last_year_value, change_vs_last_year, relative_change_vs_last_year
+        FROM analytics.kpis_monthly WHERE month = ? ORDER BY kpi""", [month], ("analytics.kpis_monthly",))
+    return {r["kpi"]: r for r in rows}
+
+
+def kpi_series(conn: duckdb.DuckDBPyConnection, month: date | None, kpis: tuple[str, ...] = TREND_KPIS,
+               months: int = TREND_MONTHS) -> dict[str, list[tuple[date, float | None]]]:
+    """KPI id → [(month, value)] for the ``months`` complete months up to ``month``, oldest first.
+    A KPI whose source was not exported (all values empty) gets an empty list."""
+    if month is None:
+        return {k: [] for k in kpis}
+    rows = _rows(conn, """
+        SELECT kpi, month, value FROM analytics.kpis_monthly
+        WHERE kpi IN (SELECT unnest(?::VARCHAR[])) AND month <= ?
+          AND month > ?::DATE - CAST(? AS INTEGER) * INTERVAL 1 MONTH
+        ORDER BY kpi, month""", [list(kpis), month, month, months], ("analytics.kpis_monthly",))
+    series: dict[str, list[tuple[date, float | None]]] = {k: [] for k in kpis}
+    for r in rows:
+        series[r["kpi"]].append((r["month"], _float(r["value"])))
+    return {k: (v if any(x is not None for _, x in v) else []) for k, v in series.items()}
+
+
+@dataclass(frozen=True)
+class RiskTotals:
+    scored_customers: int
+    high_risk_customers: int
+    high_risk_value_at_risk: float
+    value_at_risk: float
+
+
+def risk_totals(conn: duckdb.DuckDBPyConnection) -> RiskTotals | None:
+    """Customers scored for churn, those at high risk and the value at risk (None without scores)."""
+    rows = _rows(conn, """
+        SELECT count(*) AS scored, count(*) FILTER (WHERE risk_tier = 'high') AS high,
+               coalesce(sum(value_at_risk) FILTER (WHERE risk_tier = 'high'), 0) AS high_var,
+               coalesce(sum(value_at_risk), 0) AS var
+        FROM analytics.churn_scores""", tables=("analytics.churn_scores",))
+    if not rows or not rows[0]["scored"]:
+        return None
+    r = rows[0]
+    return RiskTotals(int(r["scored"]), int(r["high"]), round(float(r["high_var"]), 2), round(float(r["var"]), 2))
+
+
+# --- (b) data collection and quality ---------------------------------------------------------------
+
+def source_loads(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Per export kind: files loaded, rows read from them, duplicate deliveries skipped, files rejected."""
+    loads = _rows(conn, """
+        SELECT kind, count(*) FILTER (WHERE status = 'loaded') AS files,
+               coalesce(sum(rows_read) FILTER (WHERE status = 'loaded'), 0) AS rows_read,
+               count(*) FILTER (WHERE status = 'duplicate_delivery') AS duplicates
+        FROM raw.load_log GROUP BY kind ORDER BY kind""", tables=("raw.load_log",))
+    rejected = {r["source"]: int(r["files"]) for r in _rows(
+        conn, "SELECT source, count(DISTINCT source_file) AS files FROM quality.file_rejections GROUP BY source",
+        tables=("quality.file_rejections",))}
+    for row in loads:
+        row["source"] = row["kind"].split("_", 1)[0]
+        row["rejected_files"] = 0
+    for source, files in sorted(rejected.items()):
+        matching = [r for r in loads if r["source"] == source]
+        if matching:
+            matching[0]["rejected_files"] = files
+        else:
+            loads.append({"kind": source, "source": source, "files": 0, "rows_read": 0, "duplicates": 0,
+                          "rejected_files": files})
+    return sorted(loads, key=lambda r: r["kind"])
+
+
+def core_row_counts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Rows of each core table (0 when the table is missing)."""
+    counts = []
+    for name in CORE_TABLES:
+        rows = _rows(conn, f"SELECT count(*) AS n FROM core.{name}", tables=(f"core.{name}",))
+        counts.append({"table": f"core.{name}", "rows": int(rows[0]["n"]) if rows else 0})
+    return counts
+
+
+def quality_scores(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The overall data-quality score and each source's overall score (None when not measurable)."""
+    rows = _rows(conn, "SELECT source, score FROM quality.scorecard WHERE dimension = 'overall' ORDER BY source",
+                 tables=("quality.scorecard",))
+    by_source = {r["source"]: _float(r["score"]) for r in rows}
+    return {"overall": by_source.pop("overall", None),
+            "sources": [{"source": s, "score": by_source[s]} for s in sorted(by_source)]}
+
+
+def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Unresolved quarantined rows per export kind: distinct rows, rule breaches and the commonest rule."""
+    return _rows(conn, """
+        WITH open AS (SELECT * FROM quality.quarantine WHERE NOT coalesce(resolved, false)),
+        rules AS (
+            SELECT kind, rule, count(*) AS n,
+                   row_number() OVER (PARTITION BY kind ORDER BY count(*) DESC, rule) AS rank
+            FROM open GROUP BY kind, rule)
+        SELECT o.kind, count(DISTINCT (o.source_file, o.sheet, o.row_number)) AS rows,
+               count(*) AS breaches, any_value(r.rule) AS top_rule
+        FROM open o LEFT JOIN rules r ON r.kind = o.kind AND r.rank = 1
+        GROUP BY o.kind ORDER BY o.kind""", tables=("quality.quarantine",))
+
+
+# --- (c) customer analysis -------------------------------------------------------------------------
+
+def value_tiers(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """RFM value tiers (high, normal, low): customers, revenue, share of customers and of revenue."""
+    rows = _rows(conn, """
+        SELECT value_tier, any_value(value_tier_zh) AS value_tier_zh, count(*) AS customers,
+               sum(monetary)::DOUBLE AS revenue,
+               count(*) / sum(count(*)) OVER () AS customer_share,
+               coalesce(sum(monetary) / nullif(sum(sum(monetary)) OVER (), 0), 0)::DOUBLE AS revenue_share
+        FROM analytics.rfm GROUP BY value_tier""", tables=("analytics.rfm",))
+    order = {t: i for i, t in enumerate(VALUE_TIER_ORDER)}
+    return sorted(rows, key=lambda r: (order.get(r["value_tier"], 99), str(r["value_tier"])))
+
+
+def rfm_segments(conn: duckdb.DuckDBPyConnection, segment_order: list[str] | None = None) -> list[dict[str, Any]]:
+    """RFM segments: customers, revenue and revenue share, in the settings' rule order (unknown names
+    last, alphabetically)."""
+    rows = _rows(conn, """
+        SELECT segment, any_value(segment_zh) AS segment_zh, count(*) AS customers,
+               sum(monetary)::DOUBLE AS revenue, coalesce(sum(revenue_share), 0) AS revenue_share
+        FROM analytics.rfm GROUP BY segment ORDER BY segment""", tables=("analytics.rfm",))
+    order = {s: i for i, s in enumerate(segment_order or [])}
+    return sorted(rows, key=lambda r: (order.get(r["segment"], len(order)), str(r["segment"])))
+
+
+def cluster_profiles(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Behaviour clusters: names, traits (en and zh), size and mean behaviour."""
+    return _rows(conn, """
+        SELECT cluster, cluster_name, cluster_name_zh, customers, share, mean_revenue, mean_orders,
+               mean_recency_days, mean_average_order_value, traits, traits_zh
+        FROM analytics.cluster_profiles ORDER BY cluster""", tables=("analytics.cluster_profiles",))
+
+
+def lifecycle_current(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Customers per lifecycle stage in the current snapshot, in lifecycle order."""
+    rows = _rows(conn, """
+        SELECT stage, any_value(stage_zh) AS stage_zh, count(*) AS customers
+        FROM analytics.lifecycle WHERE is_current GROUP BY stage""", tables=("analytics.lifecycle",))
+    order = {s: i for i, s in enumerate(LIFECYCLE_ORDER)}
+    return sorted(rows, key=lambda r: (order.get(r["stage"], 99), str(r["stage"])))
+
+
+def lifecycle_flows(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Stage-to-stage customer counts of the latest monthly transition (previous month end → latest
+    snapshot): {"from_date", "to_date", "flows": [{from_stage, from_stage_zh, to_stage, to_stage_zh,
+    customers}]}; flows empty without transitions."""
+    rows = _rows(conn, """
+        SELECT previous_snapshot_date, snapshot_date, from_stage, from_stage_zh, to_stage, to_stage_zh, customers
+        FROM analytics.lifecycle_transitions
+        WHERE month = (SELECT max(month) FROM analytics.lifecycle_transitions) AND customers > 0
+        ORDER BY from_stage, to_stage""", tables=("analytics.lifecycle_transitions",))
+    if not rows:
+        return {"from_date": None, "to_date": None, "flows": []}
+    return {"from_date": rows[0]["previous_snapshot_date"], "to_date": rows[0]["snapshot_date"],
+            "flows": [{k: r[k] for k in ("from_stage", "from_stage_zh", "to_stage", "to_stage_zh", "customers")}
+                      for r in rows]}
+
+
+def cohort_matrix(conn: duckdb.DuckDBPyConnection, as_of: date, cohorts: int = COHORTS,
+                  months: int = COHORT_MONTHS) -> dict[str, Any]:
+    """Customer retention of the newest ``cohorts`` first-purchase months, months 0..``months`` since:
+    {"cohorts": [month], "sizes": [customers], "months_since": [0..], "retention": [[share or None]]}."""
+    rows = _rows(conn, """
+        WITH recent AS (
+            SELECT DISTINCT cohort_month FROM analytics.cohort_retention WHERE cohort_month <= ?
+            ORDER BY cohort_month DESC LIMIT ?)
+        SELECT c.cohort_month, c.months_since, c.cohort_customers, c.customer_retention
+        FROM analytics.cohort_retention c JOIN recent USING (cohort_month)
+        WHERE c.months_since BETWEEN 0 AND ?
+        ORDER BY c.cohort_month, c.months_since""", [as_of, cohorts, months], ("analytics.cohort_retention",))
+    cohort_months = sorted({r["cohort_month"] for r in rows})
+    grid = {(r["cohort_month"], r["months_since"]): _float(r["customer_retention"]) for r in rows}
+    sizes = {r["cohort_month"]: int(r["cohort_customers"]) for r in rows}
+    since = list(range(months + 1))
+    return {"cohorts": cohort_months, "sizes": [sizes[c] for c in cohort_months], "months_since": since,
+            "retention": [[grid.get((c, m)) for m in since] for c in cohort_months]}
+
+
+# --- (d) churn and value ---------------------------------------------------------------------------
+
+def risk_tiers(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Churn risk tiers (high, medium, low): customers, summed 12-month CLV and value at risk."""
+    rows = _rows(conn, """
+        SELECT risk_tier, count(*) AS customers, round(coalesce(sum(clv_12m), 0), 2) AS clv_12m,
+               round(coalesce(sum(value_at_risk), 0), 2) AS value_at_risk,
+               round(avg(churn_probability), 6) AS mean_probability
+        FROM analytics.churn_scores GROUP BY risk_tier""", tables=("analytics.churn_scores",))
+    order = {t: i for i, t in enumerate(RISK_ORDER)}
+    return sorted(rows, key=lambda r: (order.get(r["risk_tier"], 99), str(r["risk_tier"])))
+
+
+def nice_edges(maximum: float) -> list[float]:
+    """Bucket edges 0, 100, 200, 500, 1,000, 2,000, 5,000 … up to the first edge above ``maximum``."""
+    edges = [0.0]
+    step = 100.0
+    while True:
+        for factor in (1, 2, 5):
+            edges.append(step * factor)
+            if step * factor > maximum:
+                return edges
+        step *= 10
+
+
+def clv_histogram(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Customers per 12-month CLV bucket (edges 0, 100, 200, 500, 1k … in the currency), counted in
+    SQL: {"buckets": [{low, high, customers, clv_12m}], "customers", "total", "median"}; no buckets
+    when the CLV model was not fitted."""
+    stats = _rows(conn, """
+        SELECT count(clv_12m) AS n, max(clv_12m) AS top, sum(clv_12m) AS total,
+               quantile_cont(clv_12m, 0.5) AS median
+        FROM analytics.clv""", tables=("analytics.clv",))
+    if not stats or not stats[0]["n"]:
+        return {"buckets": [], "customers": 0, "total": None, "median": None}
+    edges = nice_edges(float(stats[0]["top"]))
+    counted = {r["bucket"]: r for r in _rows(conn, """
+        SELECT len(list_filter(?::DOUBLE[], lambda e: e <= clv_12m)) AS bucket, count(*) AS customers,
+               round(sum(clv_12m), 2) AS clv_12m
+        FROM analytics.clv WHERE clv_12m IS NOT NULL GROUP BY bucket ORDER BY bucket""", [edges[1:]])}
+    buckets = []
+    for i in range(len(edges) - 1):
+        hit = counted.get(i, {"customers": 0, "clv_12m": 0.0})
+        buckets.append({"low": edges[i], "high": edges[i + 1], "customers": int(hit["customers"]),
+                        "clv_12m": float(hit["clv_12m"])})
+    return {"buckets": buckets, "customers": int(stats[0]["n"]), "total": round(float(stats[0]["total"]), 2),
+            "median": round(float(stats[0]["median"]), 2)}
+
+
+def churn_models(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Backtest metrics per candidate churn model: {model, is_shipped, is_baseline, status, train_cutoff,
+    test_cutoff, test_window_end, metrics: {metric: value}}, in the candidates' order."""
+    rows = _rows(conn, """
+        SELECT model, metric, value, is_shipped, is_baseline, status, train_cutoff, test_cutoff, test_window_end
+        FROM analytics.churn_model_metrics WHERE evaluation = 'backtest' ORDER BY model, metric""",
+        tables=("analytics.churn_model_metrics",))
+    models: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        m = models.setdefault(r["model"], {k: r[k] for k in ("model", "is_shipped", "is_baseline", "status",
+                                                              "train_cutoff", "test_cutoff", "test_window_end")}
+                              | {"metrics": {}})
+        m["metrics"][r["metric"]] = _float(r["value"])
+    order = {m: i for i, m in enumerate(MODEL_ORDER)}
+    return sorted(models.values(), key=lambda m: (order.get(m["model"], 99), m["model"]))
+
+
+def churn_calibration(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The shipped model's backtest deciles: customers, mean predicted and actual churn rate."""
+    return _rows(conn, """
+        SELECT model, decile, customers, mean_predicted, actual_churn_rate, cutoff, window_end
+        FROM analytics.churn_calibration ORDER BY decile""", tables=("analytics.churn_calibration",))
+
+
+def purchase_forecast(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Predicted vs actual purchase days per past repeat-purchase bucket (and the 'all' row last)."""
+    return _rows(conn, """
+        SELECT frequency_bucket, bucket_order, customers, predicted_purchases, actual_purchases, cutoff, window_end
+        FROM analytics.purchase_forecast_accuracy ORDER BY bucket_order, frequency_bucket""",
+        tables=("analytics.purchase_forecast_accuracy",))
+
+
+# --- (e) service and engagement --------------------------------------------------------------------
+
+def complaint_categories(conn: duckdb.DuckDBPyConnection, as_of: date, months: int = COMPLAINT_MONTHS,
+                         top: int = 15) -> dict[str, Any]:
+    """Complaint tickets opened in the last ``months`` months up to the as-of date, by category (the
+    ``top`` largest; the rest counted in other_complaints), and all tickets of the period:
+    {"categories": [{category, complaints}], "other_complaints", "complaints", "tickets"}."""
+    params = [as_of, as_of, months]
+    window = "opened_date <= ? AND opened_date > ?::DATE - CAST(? AS INTEGER) * INTERVAL 1 MONTH"
+    totals = _rows(conn, f"SELECT count(*) AS tickets, count(*) FILTER (WHERE is_complaint) AS complaints "
+                         f"FROM core.tickets WHERE {window}", params, ("core.tickets",))
+    categories = _rows(conn, f"""
+        SELECT coalesce(category, '') AS category, count(*) AS complaints FROM core.tickets
+        WHERE is_complaint AND {window} GROUP BY 1 ORDER BY complaints DESC, category LIMIT ?""",
+        [*params, top], ("core.tickets",))
+    complaints = int(totals[0]["complaints"]) if totals else 0
+    return {"categories": categories, "tickets": int(totals[0]["tickets"]) if totals else 0,
+            "complaints": complaints, "other_complaints": complaints - sum(int(r["complaints"]) for r in categories)}
+
+
+# --- (f) strategy ----------------------------------------------------------------------------------
+
+def segment_strategy(conn: duckdb.DuckDBPyConnection, segment_order: list[str] | None = None) -> list[dict[str, Any]]:
+    """Per RFM segment: customers, revenue, share of revenue, summed 12-month CLV, customers scored and
+    at high churn risk, value at risk, customers on the action list (treated and control) and the most
+    common playbook action (ties: action code) with its labels. Prospects (no purchase yet, lifecycle
+    stage potential) are one more row with segment None."""
+    needed = ("analytics.rfm", "analytics.clv", "analytics.churn_scores", "analytics.next_best_actions")
+    if any(not table_exists(conn, t) for t in needed):
+        return []
+    rows = _rows(conn, """
+        WITH seg AS (
+            SELECT r.segment, any_value(r.segment_zh) AS segment_zh, count(*) AS customers,
+                   sum(r.monetary)::DOUBLE AS revenue, coalesce(sum(r.revenue_share), 0) AS revenue_share,
+                   sum(c.clv_12m) AS clv_12m, count(s.customer_id) AS scored,
+                   count(*) FILTER (WHERE s.risk_tier = 'high') AS high_risk,
+                   coalesce(sum(s.value_at_risk), 0) AS value_at_risk
+            FROM analytics.rfm r
+            LEFT JOIN analytics.clv c USING (customer_id)
+            LEFT JOIN analytics.churn_scores s USING (customer_id)
+            GROUP BY r.segment),
+        listed AS (
+            SELECT segment, assigned_action, count(*) AS n,
+                   min(action_label_en) FILTER (WHERE NOT is_control) AS label_en,
+                   min(action_label_zh) FILTER (WHERE NOT is_control) AS label_zh
+            FROM analytics.next_best_actions GROUP BY segment, assigned_action),
+        ranked AS (
+            SELECT *, sum(n) OVER (PARTITION BY segment) AS on_list,
+                   row_number() OVER (PARTITION BY segment ORDER BY n DESC, assigned_action) AS rank
+            FROM listed)
+        SELECT seg.*, coalesce(k.on_list, 0) AS on_list, k.assigned_action AS main_action,
+               coalesce(k.n, 0) AS main_action_customers, k.label_en AS main_action_en, k.label_zh AS main_action_zh
+        FROM seg LEFT JOIN ranked k ON k.segment = seg.segment AND k.rank = 1
+        ORDER BY seg.segment""")
+    order = {s: i for i, s in enumerate(segment_order or [])}
+    rows = sorted(rows, key=lambda r: (order.get(r["segment"], len(order)), str(r["segment"])))
+    prospects = _rows(conn, """
+        WITH p AS (SELECT count(*) AS customers FROM analytics.lifecycle WHERE is_current AND stage = 'potential'),
+        k AS (
+            SELECT assigned_action, count(*) AS n,
+                   min(action_label_en) FILTER (WHERE NOT is_control) AS label_en,
+                   min(action_label_zh) FILTER (WHERE NOT is_control) AS label_zh,
+                   sum(count(*)) OVER () AS on_list
+            FROM analytics.next_best_actions WHERE segment IS NULL AND lifecycle_stage = 'potential'
+            GROUP BY assigned_action ORDER BY n DESC, assigned_action LIMIT 1)
+        SELECT p.customers, coalesce(k.on_list, 0) AS on_list, k.assigned_action AS main_action,
+               coalesce(k.n, 0) AS main_action_customers, k.label_en AS main_action_en, k.label_zh AS main_action_zh
+        FROM p LEFT JOIN k ON true""", tables=("analytics.lifecycle",))
+    if prospects and prospects[0]["customers"]:
+        p = prospects[0]
+        rows.append({"segment": None, "segment_zh": None, "customers": int(p["customers"]), "revenue": 0.0,
+                     "revenue_share": 0.0, "clv_12m": None, "scored": 0, "high_risk": 0, "value_at_risk": 0.0,
+                     **{k: p[k] for k in ("on_list", "main_action", "main_action_customers", "main_action_en",
+                                          "main_action_zh")}})
+    for r in rows:
+        for key in ("revenue", "revenue_share", "clv_12m", "value_at_risk"):
+            r[key] = None if r[key] is None else round(float(r[key]), 6)
+    return rows
+
+
+def action_lists(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Dates of the action lists issued: {"first": date or None, "latest": date or None, "count": n}."""
+    if table_exists(conn, "analytics.action_list_history"):
+        rows = _rows(conn, "SELECT min(list_date) AS first, max(list_date) AS latest, "
+                           "count(DISTINCT list_date) AS n FROM analytics.action_list_history")
+    else:
+        rows = _rows(conn, "SELECT min(as_of) AS first, max(as_of) AS latest, count(DISTINCT as_of) AS n "
+                           "FROM analytics.next_best_actions", tables=("analytics.next_best_actions",))
+    if not rows or rows[0]["first"] is None:
+        return {"first": None, "latest": None, "count": 0}
+    return {"first": rows[0]["first"], "latest": rows[0]["latest"], "count": int(rows[0]["n"])}
+
+
+def action_lift(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The measured lift of the latest list whose evaluation window is complete ({"complete": [rows]},
+    the 'all' row first) and of the newest list still being measured ({"open": [rows]})."""
+    rows = _rows(conn, """
+        SELECT list_date, assigned_action, treated_customers, treated_retention, control_customers,
+               control_retention, lift, lift_ci_low, lift_ci_high, evaluation_days, window_end, window_complete
+        FROM analytics.action_lift ORDER BY list_date, assigned_action <> 'all', assigned_action""",
+        tables=("analytics.action_lift",))
+    complete_dates = [r["list_date"] for r in rows if r["window_complete"]]
+    open_dates = [r["list_date"] for r in rows if not r["window_complete"]]
+    latest_complete = max(complete_dates) if complete_dates else None
+    latest_open = max(open_dates) if open_dates else None
+    return {"complete": [r for r in rows if r["list_date"] == latest_complete],
+            "open": [r for r in rows if r["list_date"] == latest_open]}
