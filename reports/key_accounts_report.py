@@ -35,6 +35,8 @@ CHURN_SCORES = "analytics.churn_scores"
 # At most this many accounts are listed ([reports] key_accounts_max_rows): about 600 bytes each, so
 # the page stays well under 10 MB; the summary cards always count every VIP and A account.
 DEFAULT_MAX_ROWS = 10000
+# Rows laid out at first; the rest are revealed by "show more" (10,000 laid-out rows take ~4 s to render).
+DEFAULT_PAGE_SIZE = 500
 
 STRINGS = {
     "zh": {
@@ -46,7 +48,9 @@ STRINGS = {
         "counter": "显示 {shown} / {total} 个客户",
         "intro": "VIP 与 A 类重点客户的档案（来自 analytics.key_accounts），按等级和评分排序。点击表头可排序，"
                  "工具栏可筛选；打印时按当前筛选结果输出。联系方式已脱敏，完整信息请在 CRM 中查看。",
-        "print_note": "打印内容为屏幕上当前筛选和排序的结果。",
+        "print_note": "打印内容为屏幕上当前筛选和排序的结果（需要全部打印时先点“显示全部”）。",
+        "show_more": "显示更多",
+        "show_all": "显示全部",
         "capped": "表格仅列出按等级和评分排名前 {shown} 的客户（VIP 与 A 类共 {total} 个，上限见 settings.toml "
                   "[reports] key_accounts_max_rows）；完整名单见数据仓库表 analytics.key_accounts。",
         "no_data": "暂无重点客户数据：分级需要销售数据（analytics.key_accounts 为空）。",
@@ -75,7 +79,9 @@ STRINGS = {
         "intro": "The archive of the VIP and A key accounts (from analytics.key_accounts), by grade and score. "
                  "Click a column header to sort; use the toolbar to filter; printing prints the rows as filtered. "
                  "Contact details are masked: look up the full contact in the CRM.",
-        "print_note": "Printed as filtered and sorted on screen.",
+        "print_note": "Printed as filtered and sorted on screen (click “Show all” first to print every row).",
+        "show_more": "Show more",
+        "show_all": "Show all",
         "capped": "The table lists the first {shown} accounts by grade and score ({total} VIP and A accounts in all; "
                   "limit: settings.toml [reports] key_accounts_max_rows); the full list is the warehouse table "
                   "analytics.key_accounts.",
@@ -160,6 +166,7 @@ def render_key_accounts_pages(
 ) -> dict[str, str]:
     """The key-account table in Chinese and English: {"zh": html, "en": html}."""
     max_rows = int(report_settings(thresholds).get("key_accounts_max_rows", DEFAULT_MAX_ROWS))
+    page_size = int(report_settings(thresholds).get("key_accounts_page_size", DEFAULT_PAGE_SIZE))
     rows = key_account_rows(conn, max_rows)
     summary = key_account_summary(conn)
     owners = sorted({r["owner"] for r in rows if r["owner"] is not None})
@@ -172,7 +179,7 @@ def render_key_accounts_pages(
             "has_unassigned": has_unassigned, "grades": [g for g in KEY_GRADES if any(r["grade"] == g for r in rows)],
             "grade_labels": GRADE_LABELS[language], "tier_labels": TIER_LABELS[language], "tiers": tiers_present,
             "tier_rank": TIER_RANK,
-            "sn": sort_number, "sd": sort_date,
+            "sn": sort_number, "sd": sort_date, "page_size": page_size,
         }
 
     return render_pages(STEM, "key_accounts.html.j2", as_of, generated_at, currency_symbol, context)
@@ -196,7 +203,9 @@ def key_accounts_report(warehouse: Warehouse, settings: PipelineSettings) -> Mat
     A accounts, their share of the 12-month revenue of all graded customers, overdue follow-ups,
     high-risk accounts. VIP first, then by score; at most `[reports] key_accounts_max_rows` (10,000)
     rows, which keeps the page under 10 MB (the cards always count every VIP and A account, and the
-    page says when the list is cut). In the page: click a header to sort, filter by text (company /
+    page says when the list is cut); the first `[reports] key_accounts_page_size` (500) matching rows
+    are shown, "show more" / "show all" reveal the rest, so a long list still opens in under 3 s.
+    In the page: click a header to sort, filter by text (company /
     owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape."""
     thresholds = settings.thresholds()
     reports = report_settings(thresholds)

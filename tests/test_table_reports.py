@@ -402,9 +402,41 @@ def test_sort_and_filter_in_a_browser(pages, tmp_path):
 
             page.goto(watch_file.as_uri())
             page.select_option('select[data-col="11"]', "control_no_action")
-            shown = page.eval_on_selector_all("#watchlist tbody tr:not([style*='none'])",
+            shown = page.eval_on_selector_all("#watchlist tbody tr:not([hidden])",
                                               "rs => rs.map(r => r.className)")
             assert shown and set(shown) == {"control"}
             assert errors == []
+        finally:
+            browser.close()
+
+
+def test_long_key_account_lists_open_one_page_at_a_time(built, tmp_path):
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    from reports.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
+
+    if not Path(CHROMIUM_PATH).exists():
+        pytest.skip("no Chromium")
+    with duckdb.connect(built.warehouse_path, read_only=True) as conn:
+        html = render_all(conn, {"reports": {"key_accounts_page_size": 25}})["key_accounts"]["en"]
+    total = len(table_rows(html, "key-accounts"))
+    assert total >= 60 and html.count("<tr hidden>") == total - 25   # hidden before any script runs
+    page_file = tmp_path / "key_accounts.en.html"
+    page_file.write_text(html, encoding="utf-8")
+    visible = "() => [...document.querySelectorAll('#key-accounts tbody tr')].filter(r => !r.hidden).length"
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            page = browser.new_page()
+            page.route("**/*", offline_only)
+            page.goto(page_file.as_uri())
+            assert page.evaluate(visible) == 25
+            assert page.text_content('[data-counter="key-accounts"]') == f"Showing 25 of {total} accounts"
+            page.click('[data-more="key-accounts"]')
+            assert page.evaluate(visible) == 50
+            page.click("#key-accounts thead th:nth-child(8)")           # sorting keeps the page length
+            assert page.evaluate(visible) == 50
+            page.click('[data-all="key-accounts"]')
+            assert page.evaluate(visible) == total
+            assert not page.is_visible('[data-more="key-accounts"]')
         finally:
             browser.close()
