@@ -83,9 +83,11 @@ def test_same_exports_give_identical_tables_and_reports(generated: Path):
             })
     assert contents[0] == contents[1]
     assert contents[0]["analytics.churn_scores"], "the sample trains a churn model"
-    page_a = (generated / "again-a-reports" / "latest" / "index.html").read_bytes()
-    page_b = (generated / "again-b-reports" / "latest" / "index.html").read_bytes()
-    assert page_a == page_b
+    for page in ("index.html", "management.zh.html", "management.en.html", "key_accounts.html",
+                 "churn_watchlist.html"):
+        page_a = (generated / "again-a-reports" / "latest" / page).read_bytes()
+        page_b = (generated / "again-b-reports" / "latest" / page).read_bytes()
+        assert page_a == page_b, page
 
 
 def test_a_sales_only_inbox_runs(generated: Path, tmp_path: Path):
