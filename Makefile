@@ -53,7 +53,7 @@ test: setup browser
 dev: sample
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-bench: setup
+bench: setup browser
 	$(BIN)/python -m pipelines.benchmark
 
 lint: setup

@@ -2,8 +2,9 @@
 
 ``python -m pipelines.benchmark --customers 100000`` (``make bench``) prints seconds, rows per second
 and the ratio between the two sizes (10x the customers should cost about 10x the time, not more),
-then times the prediction steps on their own: the churn backtest and scoring on the larger
-warehouse, and the CLV model fit on one million simulated customers.
+then measures the reports of the larger run (size, and load time in headless Chromium), and times
+the prediction steps on their own: the churn backtest and scoring on the larger warehouse, and the
+CLV model fit on one million simulated customers.
 The machine is shared and noisy, so compare ratios measured in one run, not absolute seconds.
 """
 
@@ -98,6 +99,35 @@ def time_churn(warehouse_path: str) -> tuple[float, str]:
     return seconds, f"{scored:,} customers scored, shipped {run.shipped.name if run.shipped else 'none'}"
 
 
+def time_reports(reports_dir: Path) -> list[str]:
+    """Size of every report page in ``<reports>/latest/`` and the time headless Chromium takes to
+    fire its load event (charts drawn), opened from file:// with the network blocked."""
+    from reports.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
+
+    pages = sorted((reports_dir / "latest").glob("*.*.html"))
+    if not Path(CHROMIUM_PATH).exists():
+        return [f"{p.name}: {p.stat().st_size / 1e6:.2f} MB (load time not measured: run `make browser`)"
+                for p in pages]
+    from playwright.sync_api import sync_playwright
+
+    lines = []
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        try:
+            for page_path in pages:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.route("**/*", offline_only)
+                page.goto(page_path.resolve().as_uri(), wait_until="load", timeout=120_000)
+                load_ms = page.evaluate("() => { const t = performance.getEntriesByType('navigation')[0]; "
+                                        "return t.loadEventEnd - t.startTime; }")
+                page.close()
+                lines.append(f"{page_path.name}: {page_path.stat().st_size / 1e6:.2f} MB, "
+                             f"load {load_ms / 1000:.1f} s")
+        finally:
+            browser.close()
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000, help="customers at the larger size")
@@ -118,6 +148,9 @@ def main() -> None:
     size_ratio = large["order_lines"] / small["order_lines"]
     print(f"10x size ratio: data {size_ratio:.1f}x, generate {large['generate_s'] / small['generate_s']:.1f}x, "
           f"pipeline {large['pipeline_s'] / small['pipeline_s']:.1f}x")
+    print(f"reports at {args.customers:,} customers (target: each < 10 MB, loads in < 3 s):")
+    for line in time_reports(Path(args.dir) / "large" / "reports"):
+        print("  " + line)
     churn_s, churn_note = time_churn(str(Path(args.dir) / "large" / "warehouse.duckdb"))
     print(f"churn backtest + scoring at {args.customers:,} customers: {churn_s:.1f} s "
           f"({churn_s / large['pipeline_s']:.0%} of the pipeline; {churn_note})")
