@@ -23,8 +23,8 @@ from dagster import (
 )
 
 from assets.analytics.actions_sql import CONTROL_ACTION, NBA_TABLE, ActionSettings, control_sql
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.running import run_check
+from checks.results import Outcome
+from checks.running import query_outcome, run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 # Below this many customers on the list the control share is left unchecked (too noisy to judge).
@@ -39,19 +39,6 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _outcome(conn: duckdb.DuckDBPyConnection, *, expectation: str, column: str, description: str, total: int,
-             failing_sql: str) -> Outcome:
-    """An outcome from a query listing failing elements, one text column ``sample`` per row."""
-    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})").fetchall()[0][0]
-    samples = conn.execute(f"SELECT sample FROM ({failing_sql}) ORDER BY sample LIMIT {SAMPLE_LIMIT}").fetchall()
-    return Outcome(
-        expectation=expectation, column=column, description=description, success=failing == 0,
-        element_count=int(total), unexpected_count=int(failing),
-        unexpected_percent=100.0 * failing / total if total else 0.0,
-        samples=masked_samples((s[0] for s in samples), column=None),
-    )
-
-
 def _rows(conn: duckdb.DuckDBPyConnection) -> int:
     return int(conn.execute(f"SELECT count(*) FROM {NBA_TABLE}").fetchall()[0][0])
 
@@ -60,13 +47,13 @@ def one_row_outcomes(conn: duckdb.DuckDBPyConnection) -> list[Outcome]:
     """Each customer at most once; priority ranks are exactly 1..n."""
     rows = _rows(conn)
     return [
-        _outcome(
+        query_outcome(
             conn, expectation="expect_customer_at_most_once", column="customer_id",
             description="every customer appears at most once on the list (one action per customer)", total=rows,
             failing_sql=f"SELECT coalesce(customer_id, '(empty)') || ' × ' || count(*) AS sample FROM {NBA_TABLE} "
                         "GROUP BY customer_id HAVING count(*) > 1 OR customer_id IS NULL",
         ),
-        _outcome(
+        query_outcome(
             conn, expectation="expect_priority_rank_1_to_n", column="priority_rank",
             description=f"priority ranks are 1 to {rows}, each once", total=rows,
             failing_sql="SELECT customer_id || ' rank ' || coalesce(CAST(priority_rank AS VARCHAR), '(empty)') "
@@ -108,26 +95,26 @@ def control_outcomes(conn: duckdb.DuckDBPyConnection, settings: ActionSettings) 
     control = _literal(CONTROL_ACTION)
     actions = ", ".join(_literal(a) for a, _, _ in settings.actions())
     return [
-        _outcome(
+        query_outcome(
             conn, expectation="expect_control_without_action", column="action",
             description=f"control customers have the action {CONTROL_ACTION} and no other", total=rows,
             failing_sql=f"SELECT customer_id || ' → ' || coalesce(action, '(empty)') AS sample FROM {NBA_TABLE} "
                         f"WHERE is_control AND action IS DISTINCT FROM {control}",
         ),
-        _outcome(
+        query_outcome(
             conn, expectation="expect_treated_get_assigned_action", column="action",
             description="customers outside the control group have their assigned action", total=rows,
             failing_sql=f"SELECT customer_id || ' → ' || coalesce(action, '(empty)') AS sample FROM {NBA_TABLE} "
                         "WHERE NOT coalesce(is_control, false) AND action IS DISTINCT FROM assigned_action",
         ),
-        _outcome(
+        query_outcome(
             conn, expectation="expect_assigned_action_in_playbook", column="assigned_action",
             description="assigned_action is an action of the playbook (not no_action, not the control action)",
             total=rows,
             failing_sql=f"SELECT customer_id || ' → ' || coalesce(assigned_action, '(empty)') AS sample "
                         f"FROM {NBA_TABLE} WHERE assigned_action IS NULL OR assigned_action NOT IN ({actions})",
         ),
-        _outcome(
+        query_outcome(
             conn, expectation="expect_control_group_from_salted_hash", column="is_control",
             description="is_control = md5(actions.control_salt || customer_id) below actions.control_share "
                         "(the group a customer is in does not change between runs)", total=rows,

@@ -14,27 +14,16 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asse
 
 from assets.analytics.churn_features import ChurnSettings
 from assets.analytics.churn_metrics import METRIC_DIRECTIONS
-from checks.results import SAMPLE_LIMIT, Outcome
-from checks.running import run_check
+from checks.results import Outcome
+from checks.running import query_outcome, run_check
 from pipelines.resources import PipelineSettings, Warehouse
-
-
-def _outcome(conn: duckdb.DuckDBPyConnection, expectation: str, column: str, description: str, total: int,
-             failing_sql: str, params: dict | None = None) -> Outcome:
-    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", params or {}).fetchall()[0][0]
-    samples = conn.execute(f"SELECT * FROM ({failing_sql}) ORDER BY 1 LIMIT {SAMPLE_LIMIT}",
-                           params or {}).fetchall()
-    return Outcome(expectation=expectation, column=column, description=description, success=failing == 0,
-                   element_count=int(total), unexpected_count=int(failing),
-                   unexpected_percent=100.0 * failing / total if total else 0.0,
-                   samples=tuple(str(r[0]) for r in samples))
 
 
 def model_choice_outcomes(conn: duckdb.DuckDBPyConnection, settings: ChurnSettings) -> list[Outcome]:
     """Every evaluated candidate has all metrics; the shipped one is not worse than the recency rule."""
     rows = conn.execute("SELECT count(*) FROM analytics.churn_model_metrics").fetchall()[0][0]
     metrics = ", ".join(f"'{m}'" for m in METRIC_DIRECTIONS)
-    outcomes = [_outcome(
+    outcomes = [query_outcome(
         conn, "expect_every_candidate_has_all_metrics", "model, metric",
         f"every candidate on the backtest has the metrics {metrics}", rows,
         f"""SELECT c.candidate || ' lacks ' || m.metric
@@ -42,13 +31,13 @@ def model_choice_outcomes(conn: duckdb.DuckDBPyConnection, settings: ChurnSettin
             CROSS JOIN (SELECT unnest([{metrics}]) AS metric) m
             WHERE NOT EXISTS (SELECT 1 FROM analytics.churn_model_metrics x
                               WHERE x.model = c.candidate AND x.metric = m.metric AND x.value IS NOT NULL)""")]
-    outcomes.append(_outcome(
+    outcomes.append(query_outcome(
         conn, "expect_recency_rule_evaluated", "model",
         "the recency rule baseline is on the backtest whenever any model is", 1,
         """SELECT 'recency_rule missing' WHERE EXISTS (SELECT 1 FROM analytics.churn_model_metrics)
            AND NOT EXISTS (SELECT 1 FROM analytics.churn_model_metrics WHERE model = 'recency_rule')"""))
     direction = METRIC_DIRECTIONS[settings.selection_metric]
-    outcomes.append(_outcome(
+    outcomes.append(query_outcome(
         conn, "expect_shipped_not_worse_than_recency_rule", "value",
         f"the shipped model's backtest {settings.selection_metric} is not worse than the recency rule's", 1,
         f"""SELECT s.model || ' ' || round(s.value, 4) || ' vs recency_rule ' || round(r.value, 4)
@@ -68,25 +57,25 @@ def score_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, settings: Churn
                   AND order_date > $start AND order_date <= $as_of"""
     outcomes = []
     if trained:
-        outcomes.append(_outcome(
+        outcomes.append(query_outcome(
             conn, "expect_every_recent_buyer_scored", "customer_id",
             f"every customer who bought in the {settings.population_days} days before the as-of date has a score",
             rows, f"SELECT customer_id FROM ({in_scope}) WHERE customer_id NOT IN "
                   "(SELECT customer_id FROM analytics.churn_scores)", params))
     outcomes += [
-        _outcome(conn, "expect_one_row_per_customer", "customer_id", "no customer is scored twice", rows,
+        query_outcome(conn, "expect_one_row_per_customer", "customer_id", "no customer is scored twice", rows,
                  "SELECT customer_id FROM analytics.churn_scores GROUP BY customer_id HAVING count(*) > 1"),
-        _outcome(conn, "expect_probability_between_0_and_1", "churn_probability",
+        query_outcome(conn, "expect_probability_between_0_and_1", "churn_probability",
                  "churn_probability is between 0 and 1", rows,
                  "SELECT customer_id FROM analytics.churn_scores WHERE churn_probability IS NULL "
                  "OR churn_probability < 0 OR churn_probability > 1"),
-        _outcome(conn, "expect_tier_matches_cutoffs", "risk_tier",
+        query_outcome(conn, "expect_tier_matches_cutoffs", "risk_tier",
                  f"risk_tier is high from {settings.risk_high}, medium from {settings.risk_medium}, else low", rows,
                  f"""SELECT customer_id || ' ' || churn_probability || ' ' || coalesce(risk_tier, '(empty)')
                      FROM analytics.churn_scores WHERE risk_tier IS DISTINCT FROM CASE
                        WHEN churn_probability >= {settings.risk_high} THEN 'high'
                        WHEN churn_probability >= {settings.risk_medium} THEN 'medium' ELSE 'low' END"""),
-        _outcome(conn, "expect_value_at_risk_is_probability_times_clv", "value_at_risk",
+        query_outcome(conn, "expect_value_at_risk_is_probability_times_clv", "value_at_risk",
                  "value_at_risk = churn_probability × clv_12m (to the cent)", rows,
                  """SELECT customer_id FROM analytics.churn_scores
                     WHERE (clv_12m IS NULL) <> (value_at_risk IS NULL)

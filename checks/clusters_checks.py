@@ -18,8 +18,8 @@ from dagster import (
     asset_check,
 )
 
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.running import run_check
+from checks.results import Outcome
+from checks.running import query_outcome, run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 SHARE_TOLERANCE = 1e-6
@@ -28,35 +28,25 @@ _BUYERS = """SELECT DISTINCT customer_id FROM core.orders
     WHERE is_revenue AND customer_id IS NOT NULL AND order_date <= CAST($as_of AS DATE)"""
 
 
-def _outcome(conn: duckdb.DuckDBPyConnection, expectation: str, column: str, description: str, total: int,
-             failing_sql: str, params: dict | None = None) -> Outcome:
-    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", params or {}).fetchone()[0]
-    samples = conn.execute(f"SELECT * FROM ({failing_sql}) ORDER BY 1 LIMIT {SAMPLE_LIMIT}", params or {}).fetchall()
-    return Outcome(expectation=expectation, column=column, description=description, success=failing == 0,
-                   element_count=int(total), unexpected_count=int(failing),
-                   unexpected_percent=100.0 * failing / total if total else 0.0,
-                   samples=masked_samples((r[0] for r in samples), column=None))
-
-
 def membership_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
     """Every buying customer in exactly one cluster that has a profile; nobody else."""
     params = {"as_of": as_of}
     buyers = conn.execute(f"SELECT count(*) FROM ({_BUYERS})", params).fetchone()[0]
     rows = conn.execute("SELECT count(*) FROM analytics.clusters").fetchone()[0]
     return [
-        _outcome(conn, "expect_every_buyer_clustered", "customer_id",
+        query_outcome(conn, "expect_every_buyer_clustered", "customer_id",
                  "every customer with a completed order up to the as-of date has a cluster", buyers,
                  f"SELECT customer_id FROM ({_BUYERS}) b WHERE NOT EXISTS "
                  "(SELECT 1 FROM analytics.clusters c WHERE c.customer_id = b.customer_id)", params),
-        _outcome(conn, "expect_only_buyers_clustered", "customer_id",
+        query_outcome(conn, "expect_only_buyers_clustered", "customer_id",
                  "every clustered customer has a completed order up to the as-of date", rows,
                  f"SELECT coalesce(customer_id, '(empty)') FROM analytics.clusters WHERE customer_id IS NULL "
                  f"OR customer_id NOT IN ({_BUYERS})", params),
-        _outcome(conn, "expect_one_cluster_per_customer", "customer_id",
+        query_outcome(conn, "expect_one_cluster_per_customer", "customer_id",
                  "no customer has more than one row (so exactly one cluster)", rows,
                  "SELECT customer_id || ' × ' || count(*) FROM analytics.clusters GROUP BY customer_id "
                  "HAVING count(*) > 1"),
-        _outcome(conn, "expect_cluster_has_profile", "cluster",
+        query_outcome(conn, "expect_cluster_has_profile", "cluster",
                  "every customer's cluster has a row in analytics.cluster_profiles", rows,
                  "SELECT customer_id || ' → ' || coalesce(CAST(cluster AS VARCHAR), '(empty)') "
                  "FROM analytics.clusters c WHERE cluster IS NULL OR NOT EXISTS "
@@ -71,7 +61,7 @@ def profile_outcomes(conn: duckdb.DuckDBPyConnection) -> list[Outcome]:
     ).fetchone()
     clustered = conn.execute("SELECT count(*) FROM analytics.clusters").fetchone()[0]
     outcomes = [
-        _outcome(conn, "expect_profile_counts_match_clusters", "customers",
+        query_outcome(conn, "expect_profile_counts_match_clusters", "customers",
                  "each profile's customers equals its rows in analytics.clusters (one profile per cluster)",
                  profiles,
                  """SELECT 'cluster ' || CAST(coalesce(p.cluster, c.cluster) AS VARCHAR) || ': profile '

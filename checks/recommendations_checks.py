@@ -19,23 +19,11 @@ from dagster import (
 )
 
 from assets.analytics.recommendations_sql import RecommendationSettings, has_order_lines
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.running import run_check
+from checks.results import Outcome
+from checks.running import query_outcome, run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 TABLE = "analytics.recommendations"
-
-
-def _outcome(conn: duckdb.DuckDBPyConnection, *, expectation: str, column: str, description: str, total: int,
-             failing_sql: str, params: dict | None = None) -> Outcome:
-    """An outcome from a query listing the failing elements (one text column ``sample``)."""
-    failing = int(conn.execute(f"SELECT count(*) FROM ({failing_sql})", params or {}).fetchall()[0][0])
-    samples = conn.execute(f"SELECT sample FROM ({failing_sql}) ORDER BY sample LIMIT {SAMPLE_LIMIT}",
-                           params or {}).fetchall()
-    return Outcome(expectation=expectation, column=column, description=description, success=failing == 0,
-                   element_count=int(total), unexpected_count=failing,
-                   unexpected_percent=100.0 * failing / total if total else 0.0,
-                   samples=masked_samples((s[0] for s in samples), column=None))
 
 
 _LIST = ("coalesce(customer_id, '(empty)') || ': ' || string_agg(coalesce(CAST(rank AS VARCHAR), '(empty)') || '='"
@@ -48,21 +36,21 @@ def ranked_list_outcomes(conn: duckdb.DuckDBPyConnection, settings: Recommendati
     rows = int(conn.execute(f"SELECT count(*) FROM {TABLE}").fetchall()[0][0])
     top_n = int(settings.top_n)
     return [
-        _outcome(conn, expectation="expect_at_most_top_n_per_customer", column="customer_id",
+        query_outcome(conn, expectation="expect_at_most_top_n_per_customer", column="customer_id",
                  description=f"no customer has more than recommendations.top_n = {top_n} rows (nor an empty id)",
                  total=customers,
                  failing_sql=f"SELECT {_LIST} AS sample FROM {TABLE} GROUP BY customer_id "
                              f"HAVING count(*) > {top_n} OR customer_id IS NULL"),
-        _outcome(conn, expectation="expect_contiguous_ranks", column="rank",
+        query_outcome(conn, expectation="expect_contiguous_ranks", column="rank",
                  description="each customer's ranks are 1, 2, … n without gaps or repeats", total=customers,
                  failing_sql=f"SELECT {_LIST} AS sample FROM {TABLE} GROUP BY customer_id "
                              "HAVING count(rank) <> count(*) OR min(rank) <> 1 OR max(rank) <> count(*) "
                              "OR count(DISTINCT rank) <> count(*)"),
-        _outcome(conn, expectation="expect_distinct_skus_per_customer", column="sku",
+        query_outcome(conn, expectation="expect_distinct_skus_per_customer", column="sku",
                  description="each customer's recommended skus are different and not empty", total=customers,
                  failing_sql=f"SELECT {_LIST} AS sample FROM {TABLE} GROUP BY customer_id "
                              "HAVING count(sku) <> count(*) OR count(DISTINCT sku) <> count(*)"),
-        _outcome(conn, expectation="expect_known_source", column="source",
+        query_outcome(conn, expectation="expect_known_source", column="source",
                  description="source is co_purchase or popular", total=rows,
                  failing_sql=f"SELECT coalesce(customer_id, '(empty)') || ' #' || coalesce(CAST(rank AS VARCHAR), "
                              f"'(empty)') || ' → ' || coalesce(source, '(empty)') AS sample FROM {TABLE} "
@@ -81,7 +69,7 @@ def recent_purchase_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date,
         return [Outcome(expectation="expect_no_recent_purchase_recommended", column="sku",
                         description=description + "; core.order_lines does not exist", success=True,
                         element_count=rows, unexpected_count=0, unexpected_percent=0.0)]
-    return [_outcome(
+    return [query_outcome(
         conn, expectation="expect_no_recent_purchase_recommended", column="sku", description=description,
         total=rows, params={"as_of": as_of},
         failing_sql=f"""SELECT r.customer_id || ' → ' || r.sku AS sample FROM {TABLE} r

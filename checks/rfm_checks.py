@@ -20,28 +20,11 @@ from dagster import (
 )
 
 from assets.analytics.rfm_sql import RfmSettings
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.running import run_check
+from checks.results import Outcome
+from checks.running import query_outcome, run_check
 from pipelines.resources import PipelineSettings, Warehouse
 
 SHARE_TOLERANCE = 1e-6
-
-
-def _count_outcome(conn: duckdb.DuckDBPyConnection, *, expectation: str, column: str | None, description: str,
-                   total: int, failing_sql: str, params: dict | None = None) -> Outcome:
-    """An outcome from a query listing failing keys (one text value per row)."""
-    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", params or {}).fetchone()[0]
-    samples = conn.execute(f"SELECT * FROM ({failing_sql}) ORDER BY 1 LIMIT {SAMPLE_LIMIT}", params or {}).fetchall()
-    return Outcome(
-        expectation=expectation,
-        column=column,
-        description=description,
-        success=failing == 0,
-        element_count=int(total),
-        unexpected_count=int(failing),
-        unexpected_percent=100.0 * failing / total if total else 0.0,
-        samples=masked_samples((row[0] for row in samples), column=None),
-    )
 
 
 def segment_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, settings: RfmSettings) -> list[Outcome]:
@@ -55,33 +38,33 @@ def segment_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, settings: Rfm
     names = ", ".join("'" + n.replace("'", "''") + "'" for n in settings.segment_names())
     bins = int(settings.bins)
     return [
-        _count_outcome(
+        query_outcome(
             conn, expectation="expect_every_buyer_in_rfm", column="customer_id",
             description="every customer with a completed order in the window has an rfm row",
             total=total, params=params,
             failing_sql=f"SELECT customer_id FROM ({buyers}) b WHERE NOT EXISTS "
                         "(SELECT 1 FROM analytics.rfm r WHERE r.customer_id = b.customer_id)",
         ),
-        _count_outcome(
+        query_outcome(
             conn, expectation="expect_only_buyers_in_rfm", column="customer_id",
             description="every rfm row is a customer with a completed order in the window",
             total=rows, params=params,
             failing_sql=f"SELECT coalesce(customer_id, '(empty)') FROM analytics.rfm r WHERE customer_id IS NULL "
                         f"OR customer_id NOT IN ({buyers})",
         ),
-        _count_outcome(
+        query_outcome(
             conn, expectation="expect_one_row_per_customer", column="customer_id",
             description="no customer has more than one rfm row (so exactly one segment)", total=rows,
             failing_sql="SELECT customer_id || ' × ' || count(*) FROM analytics.rfm GROUP BY customer_id "
                         "HAVING count(*) > 1",
         ),
-        _count_outcome(
+        query_outcome(
             conn, expectation="expect_segment_in_scheme", column="segment",
             description="segment is one of the configured [[rfm.segments]] names", total=rows,
             failing_sql=f"SELECT customer_id || ' → ' || coalesce(segment, '(empty)') FROM analytics.rfm "
                         f"WHERE segment IS NULL OR segment NOT IN ({names})",
         ),
-        _count_outcome(
+        query_outcome(
             conn, expectation="expect_scores_in_range", column="r_score, f_score, m_score, fm_score",
             description=f"r, f, m and fm scores are between 1 and {bins}", total=rows,
             failing_sql=f"SELECT customer_id || ' → ' || coalesce(rfm_code, '(empty)') FROM analytics.rfm WHERE NOT "
@@ -89,7 +72,7 @@ def segment_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, settings: Rfm
                         f"AND {bins} AND fm_score BETWEEN 1 AND {bins}) OR r_score IS NULL OR f_score IS NULL "
                         "OR m_score IS NULL OR fm_score IS NULL",
         ),
-        _count_outcome(
+        query_outcome(
             conn, expectation="expect_value_tier_and_abc_class", column="value_tier, abc_class",
             description="value_tier is high/normal/low and abc_class is A/B/C", total=rows,
             failing_sql="SELECT customer_id || ' → ' || coalesce(value_tier, '(empty)') || '/' || "

@@ -9,7 +9,7 @@ import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from assets.as_of import resolve_as_of
-from checks.results import Outcome, outcomes_metadata, record_outcomes, run_id_of
+from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
 from pipelines.resources import PipelineSettings, Warehouse
 
 
@@ -51,3 +51,15 @@ def run_check(
         description="all invariants hold" if not failed
         else "; ".join(f"{o.description}: {o.unexpected_count} failing" for o in failed),
     )
+
+
+def query_outcome(conn: duckdb.DuckDBPyConnection, expectation: str, column: str | None, description: str,
+                  total: int, failing_sql: str, params: dict | None = None) -> Outcome:
+    """An outcome from a query listing the failing elements, one per row, described by its first
+    column (up to 10 of them, masked, become the sample values)."""
+    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", params or {}).fetchall()[0][0]
+    samples = conn.execute(f"SELECT * FROM ({failing_sql}) ORDER BY 1 LIMIT {SAMPLE_LIMIT}", params or {}).fetchall()
+    return Outcome(expectation=expectation, column=column, description=description, success=failing == 0,
+                   element_count=int(total), unexpected_count=int(failing),
+                   unexpected_percent=100.0 * failing / total if total else 0.0,
+                   samples=masked_samples((row[0] for row in samples), column=None))
