@@ -96,9 +96,10 @@ def _contact(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _complaints(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
-    r, t = _int("complaints_recent"), _int("complaints_total")
-    return (pl.format("{} complaint(s) in the last {} days, {} in total", r, pl.lit(str(days)), t),
-            pl.format("近 {} 天投诉 {} 次，累计 {} 次", pl.lit(str(days)), r, t))
+    tickets, r, t = _int("tickets_recent"), _int("complaints_recent"), _int("complaints_total")
+    return (pl.format("{} service ticket(s) in the last {} days, {} of them complaints ({} complaints in total)",
+                      tickets, pl.lit(str(days)), r, t),
+            pl.format("近 {} 天服务工单 {} 张，其中投诉 {} 张（累计投诉 {} 次）", pl.lit(str(days)), tickets, r, t))
 
 
 def _csat(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
