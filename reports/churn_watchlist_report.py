@@ -9,8 +9,9 @@ import duckdb
 from dagster import AssetKey, MaterializeResult, asset
 
 from assets.as_of import resolve_as_of
+from assets.tables import fetch_dicts, table_exists
 from pipelines.resources import PipelineSettings, Warehouse
-from reports.publish import generation_time
+from reports.publish import generation_time, publish_report_result
 from reports.table_reports import (
     FLAG_LABELS,
     FLAGS,
@@ -19,13 +20,10 @@ from reports.table_reports import (
     TIER_RANK,
     column_names,
     decimal_to_float,
-    fetch_dicts,
     fetch_one,
-    publish_result,
     render_pages,
     report_settings,
     sort_number,
-    table_exists,
 )
 
 STEM = "churn_watchlist"
@@ -229,4 +227,4 @@ def churn_watchlist_report(warehouse: Warehouse, settings: PipelineSettings) -> 
         as_of = resolve_as_of(conn, settings.as_of_date())
         pages = render_churn_watchlist_pages(conn, as_of, generation_time(), reports.get("currency_symbol", "¥"),
                                              thresholds)
-    return publish_result(settings.reports_dir, STEM, as_of, pages, reports.get("default_language", "zh"))
+    return publish_report_result(settings.reports_dir, STEM, as_of, pages, reports.get("default_language", "zh"))

@@ -14,11 +14,12 @@ from assets.analytics import ANALYTICS_ASSETS
 from assets.as_of import resolve_as_of
 from assets.ingest.assets import RAW_ASSETS
 from assets.staging.assets import STAGING_ASSETS
+from assets.tables import fetch_dicts, table_exists
 from checks.results import mask_text
 from pipelines.resources import PipelineSettings, Warehouse
 from reports.charts import chart_html, label, plotly_script
 from reports.formatting import Formatter
-from reports.publish import generation_time
+from reports.publish import generation_time, publish_report_result
 from reports.table_reports import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -28,15 +29,12 @@ from reports.table_reports import (
     SOURCE_LABELS,
     SOURCES,
     decimal_to_float,
-    fetch_dicts,
     label_of,
-    publish_result,
     render_pages,
     report_settings,
     rule_label,
     sort_date,
     sort_number,
-    table_exists,
 )
 
 STEM = "data_quality"
@@ -376,4 +374,4 @@ def data_quality_report(warehouse: Warehouse, settings: PipelineSettings) -> Mat
         as_of = resolve_as_of(conn, settings.as_of_date())
         pages = render_data_quality_pages(conn, as_of, generation_time(), reports.get("currency_symbol", "¥"),
                                           thresholds)
-    return publish_result(settings.reports_dir, STEM, as_of, pages, reports.get("default_language", "zh"))
+    return publish_report_result(settings.reports_dir, STEM, as_of, pages, reports.get("default_language", "zh"))

@@ -14,6 +14,8 @@ from typing import Any
 
 import duckdb
 
+from assets.tables import fetch_dicts, table_exists
+
 # The KPI cards of the executive summary, in display order (ids of analytics.kpi_definitions).
 CARD_KPIS = ("customers", "active_customers", "revenue", "average_order_value", "repurchase_rate",
              "retention_rate", "csat", "nps")
@@ -35,21 +37,12 @@ MODEL_ORDER = ("recency_rule", "bgnbd_score", "logistic_regression", "gradient_b
 METRIC_ORDER = ("roc_auc", "pr_auc", "brier_score", "top_decile_lift")
 
 
-def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".", 1)
-    return bool(conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchall()[0][0])
-
-
 def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None,
           tables: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """The query's rows as dicts; no rows when one of ``tables`` is missing."""
     if any(not table_exists(conn, t) for t in tables):
         return []
-    result = conn.execute(sql, params or [])
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
+    return fetch_dicts(conn, sql, params)
 
 
 def _float(value: Any) -> float | None:

@@ -2,7 +2,6 @@
 
 import time
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,7 +19,7 @@ from reports import management_text as text
 from reports.charts import PALETTE, chart_html, label, plotly_script
 from reports.formatting import Formatter
 from reports.page import page_context
-from reports.publish import generation_time, publish_report
+from reports.publish import generation_time, publish_report_result
 from reports.rendering import template_environment
 from reports.strings import LANGUAGES
 
@@ -562,14 +561,5 @@ def management_report(warehouse: Warehouse, settings: PipelineSettings) -> Mater
     with warehouse.connect(read_only=False) as conn:
         as_of = resolve_as_of(conn, settings.as_of_date())
         pages = render_management_pages(conn, as_of, generation_time(), currency, thresholds)
-    folder = publish_report(Path(settings.reports_dir), as_of.isoformat(), STEM, pages, language)
-    size = max(len(page.encode("utf-8")) for page in pages.values())
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(folder / f"{STEM}.html")),
-            "latest": MetadataValue.path(str(Path(settings.reports_dir) / "latest" / f"{STEM}.html")),
-            "as_of": MetadataValue.text(as_of.isoformat()),
-            "size_bytes": MetadataValue.int(size),
-            "render_seconds": MetadataValue.float(round(time.perf_counter() - started, 2)),
-        }
-    )
+    return publish_report_result(settings.reports_dir, STEM, as_of, pages, language,
+                                 render_seconds=MetadataValue.float(round(time.perf_counter() - started, 2)))

@@ -8,8 +8,13 @@ one report can be regenerated without touching the others.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
+
+from dagster import MaterializeResult, MetadataValue
+
+from assets.files import write_atomically
 
 
 def generation_time() -> datetime:
@@ -19,14 +24,6 @@ def generation_time() -> datetime:
     if epoch:
         return datetime.fromtimestamp(int(epoch), tz=UTC)
     return datetime.now(tz=UTC).replace(microsecond=0)
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) in one rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, path)
 
 
 def publish_report_files(reports_dir: Path, as_of_label: str, files: dict[str, str]) -> Path:
@@ -46,3 +43,17 @@ def publish_report(reports_dir: Path, as_of_label: str, stem: str, pages: dict[s
     files = {f"{stem}.{language}.html": text for language, text in pages.items()}
     files[f"{stem}.html"] = pages[default_language]
     return publish_report_files(reports_dir, as_of_label, files)
+
+
+def publish_report_result(reports_dir: str, stem: str, as_of: date, pages: dict[str, str], default_language: str,
+                          **extra: Any) -> MaterializeResult:
+    """Publish a report's pages and describe them for the Dagster UI: path, latest, as_of, the size of
+    the largest page, plus any ``extra`` metadata values."""
+    folder = publish_report(Path(reports_dir), as_of.isoformat(), stem, pages, default_language)
+    return MaterializeResult(metadata={
+        "path": MetadataValue.path(str(folder / f"{stem}.html")),
+        "latest": MetadataValue.path(str(Path(reports_dir) / "latest" / f"{stem}.html")),
+        "as_of": MetadataValue.text(as_of.isoformat()),
+        "size_bytes": MetadataValue.int(max(len(p.encode("utf-8")) for p in pages.values())),
+        **extra,
+    })

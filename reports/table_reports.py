@@ -28,25 +28,16 @@ import math
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from assets.tables import fetch_dicts
 from reports.page import page_context
 from reports.rendering import template_environment
 from reports.strings import LANGUAGES
 
 # --- reading the warehouse -----------------------------------------------------------------------
-
-
-def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    """Whether ``schema.table`` exists (a sales-only inbox leaves some tables unbuilt)."""
-    schema, name = qualified.split(".", 1)
-    return bool(conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-    ).fetchall()[0][0])
 
 
 def column_names(conn: duckdb.DuckDBPyConnection, qualified: str) -> set[str]:
@@ -56,13 +47,6 @@ def column_names(conn: duckdb.DuckDBPyConnection, qualified: str) -> set[str]:
         "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
         [schema, name],
     ).fetchall()}
-
-
-def fetch_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> list[dict]:
-    """Rows of a query as dicts (column name → value), in the query's order."""
-    result = conn.execute(sql, params or [])
-    names = [c[0] for c in result.description]
-    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
 
 
 def fetch_one(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> dict:
@@ -210,20 +194,3 @@ def render_pages(
         for language in LANGUAGES
     }
 
-
-def publish_result(reports_dir: str, stem: str, as_of: date, pages: dict[str, str], default_language: str):
-    """Publish a report's pages and describe them for the Dagster UI (path, latest, as_of, size)."""
-    from dagster import MaterializeResult, MetadataValue
-
-    from reports.publish import publish_report
-
-    folder = publish_report(Path(reports_dir), as_of.isoformat(), stem, pages, default_language)
-    latest = Path(reports_dir) / "latest" / f"{stem}.html"
-    return MaterializeResult(
-        metadata={
-            "path": MetadataValue.path(str(folder / f"{stem}.html")),
-            "latest": MetadataValue.path(str(latest)),
-            "as_of": MetadataValue.text(as_of.isoformat()),
-            "size_bytes": MetadataValue.int(max(len(p.encode("utf-8")) for p in pages.values())),
-        }
-    )

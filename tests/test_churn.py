@@ -255,12 +255,9 @@ def test_tables_saved_model_and_checks(tmp_path):
     assert all(o.success for o in model_choice_outcomes(conn, SETTINGS))
     assert all(o.success for o in score_outcomes(conn, AS_OF, SETTINGS))
     # a shipped model worse than the recency rule fails the check
-    conn.execute("UPDATE analytics.churn_model_metrics SET is_shipped = (model = 'recency_rule')")
-    conn.execute("UPDATE analytics.churn_model_metrics SET value = 0.4 WHERE model = 'recency_rule' "
-                 "AND metric = 'roc_auc'")
     conn.execute("UPDATE analytics.churn_model_metrics SET is_shipped = (model = 'bgnbd_score')")
-    conn.execute("UPDATE analytics.churn_model_metrics SET value = 0.3 WHERE model = 'bgnbd_score' "
-                 "AND metric = 'roc_auc'")
+    conn.execute("UPDATE analytics.churn_model_metrics SET value = CASE model WHEN 'recency_rule' THEN 0.4 "
+                 "ELSE 0.3 END WHERE model IN ('recency_rule', 'bgnbd_score') AND metric = 'roc_auc'")
     failed = [o.expectation for o in model_choice_outcomes(conn, SETTINGS) if not o.success]
     assert failed == ["expect_shipped_not_worse_than_recency_rule"]
     conn.execute("UPDATE analytics.churn_scores SET risk_tier = 'low' WHERE churn_probability >= 0.6")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -29,6 +28,7 @@ import sklearn
 from assets.analytics.churn_features import GROUP_OF_FEATURE, ChurnSettings, build_features
 from assets.analytics.churn_models import BASELINES, FittedChurnModel, coefficients
 from assets.analytics.churn_training import ChurnRun, score_customers
+from assets.files import write_atomically
 
 MODEL_FILE = "churn_model.joblib"
 METRICS_FILE = "metrics.json"
@@ -45,13 +45,6 @@ class ChurnArtefact:
     windows: dict[str, str]
     metrics: list[dict]
     sklearn_version: str
-
-
-def _write_bytes_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def model_card(run: ChurnRun, settings: ChurnSettings) -> str:
@@ -122,7 +115,7 @@ def save_churn_artefacts(models_dir: str | Path, run: ChurnRun, settings: ChurnS
     dated = root / w.as_of.isoformat()
     for folder in (dated, root / "latest"):
         for name, data in files.items():
-            _write_bytes_atomically(folder / name, data)
+            write_atomically(folder / name, data)
     return dated
 
 

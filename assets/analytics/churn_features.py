@@ -8,13 +8,15 @@ before the cutoff contributes no features, so a sales-only installation still tr
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
 import duckdb
 import numpy as np
 import polars as pl
+
+from assets.tables import table_exists
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,6 @@ class FeatureGroup:
     source_table: str
     date_column: str
     features: tuple[str, ...]
-    descriptions: dict[str, str] = field(default_factory=dict)
 
 
 FEATURE_GROUPS: tuple[FeatureGroup, ...] = (
@@ -233,10 +234,7 @@ _GROUP_JOIN = {
 
 
 def _table_has_rows_before(conn: duckdb.DuckDBPyConnection, group: FeatureGroup, cutoff: date) -> bool:
-    schema, name = group.source_table.split(".")
-    exists = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                          [schema, name]).fetchall()[0][0]
-    if not exists:
+    if not table_exists(conn, group.source_table):
         return False
     return bool(conn.execute(
         f"SELECT count(*) FROM (SELECT 1 FROM {group.source_table} WHERE {group.date_column} <= ? "

@@ -183,8 +183,7 @@ def top_reasons(model: FittedChurnModel, frame: pl.DataFrame, trend_days: int,
     reasons raising this customer's risk most, strongest first, joined with '; '."""
     contributions = reason_contributions(model, frame)
     n = frame.height
-    usable = [k for k, r in enumerate(REASONS) if all(f in frame.columns for f in r.features if f in model.features)
-              and any(f in model.features for f in r.features)]
+    usable = [k for k, r in enumerate(REASONS) if any(f in model.features for f in r.features)]
     empty = pl.DataFrame({"customer_id": frame["customer_id"], "top_reasons": [None] * n,
                           "top_reasons_zh": [None] * n, "top_reason_codes": [None] * n},
                          schema={"customer_id": pl.Utf8, "top_reasons": pl.Utf8, "top_reasons_zh": pl.Utf8,

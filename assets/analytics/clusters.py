@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
+from assets.tables import table_exists
 from pipelines.resources import PipelineSettings, Warehouse
 
 
@@ -71,13 +72,6 @@ FEATURES: tuple[Feature, ...] = (
 FEATURE_COLUMNS = [f.column for f in FEATURES]
 
 
-def _table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, table = qualified.split(".")
-    return bool(conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [schema, table]
-    ).fetchone()[0])
-
-
 def features_sql(conn: duckdb.DuckDBPyConnection, window_days: int) -> str:
     """SELECT of one row per customer with a completed order on or before ``$as_of``, with the raw
     behaviour features. A source table that does not exist counts as empty."""
@@ -120,7 +114,7 @@ def features_sql(conn: duckdb.DuckDBPyConnection, window_days: int) -> str:
                 "WHERE false",
     }
     ctes = ",\n".join(
-        f"{name} AS ({sql if _table_exists(conn, table) else empty[name]})" for name, (table, sql) in parts.items()
+        f"{name} AS ({sql if table_exists(conn, table) else empty[name]})" for name, (table, sql) in parts.items()
     )
     return f"""
 WITH buyers AS (

@@ -1,0 +1,23 @@
+"""Small reads every layer needs: does a warehouse table exist, and a query's rows as dicts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """Whether ``schema.table`` exists (a sales-only inbox, say, leaves some tables unbuilt)."""
+    schema, name = qualified.split(".", 1)
+    return bool(conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()[0][0])
+
+
+def fetch_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> list[dict[str, Any]]:
+    """Rows of a query as dicts (column name → value), in the query's order."""
+    result = conn.execute(sql, params or [])
+    names = [c[0] for c in result.description]
+    return [dict(zip(names, row, strict=True)) for row in result.fetchall()]
