@@ -64,14 +64,16 @@ def ok_status(asset: str) -> AssetStatus:
 def failure_status(asset: str, error: BaseException) -> AssetStatus:
     """The status of an asset whose computation raised ``error``; the cause (error type and the
     first line of its text) is part of the message, so a report can show it."""
+    from checks.results import mask_text  # contacts in an error text never reach a report
+
     kind = type(error).__name__
-    first_line = (str(error).strip().splitlines() or [""])[0][:200]
+    first_line = mask_text((str(error).strip().splitlines() or [""])[0][:200])
     cause = f"{kind}: {first_line}" if first_line else kind
     return AssetStatus(
         asset, FAILED,
         f"Could not be computed in this run ({cause}); the other results are not affected.",
         f"本次运行未能计算（{cause}），其他结果不受影响。",
-        detail=f"{kind}: {error}"[:2000],
+        detail=mask_text(f"{kind}: {error}"[:2000]),
     )
 
 
