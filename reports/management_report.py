@@ -475,7 +475,8 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
         "flow_note": (t["flow_note"].format(start=fmt.date(figures["flows"]["from_date"]),
                                             end=fmt.date(figures["flows"]["to_date"]))
                       if figures["flows"]["flows"] else ""),
-        "cohort_note": t["cohort_note"].format(n=len(figures["cohorts"]["cohorts"])),
+        "cohort_note": (t["cohort_note"].format(n=len(figures["cohorts"]["cohorts"]))
+                        if figures["cohorts"]["cohorts"] else ""),
         "risk_tiers": [{"tier": text.risk_label(language, r["risk_tier"]), "customers": fmt.number(r["customers"]),
                         "mean_probability": fmt.percent(r["mean_probability"]),
                         "clv": fmt.money_short(r["clv_12m"]), "value_at_risk": fmt.money_short(r["value_at_risk"])}

@@ -14,12 +14,14 @@ import duckdb
 import pytest
 
 from assets.analytics.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
+from assets.status import AssetStatus, failure_status, record_status
 from pipelines.sample_data import generate
 from pipelines.settings import PathSettings, load_thresholds
 from reports.charts import plotly_script
 from reports.churn_watchlist_report import render_churn_watchlist_pages, watchlist_rows, watchlist_totals
 from reports.data_quality_report import render_data_quality_pages
 from reports.key_accounts_report import key_account_summary, render_key_accounts_pages
+from reports.prediction_status import SUBJECTS
 from tests.conftest import materialize_all
 
 AS_OF = date(2026, 6, 30)
@@ -186,6 +188,58 @@ def test_pages_say_no_data_when_the_tables_are_missing_or_empty(emptied):
     assert pages["data_quality"]["en"].count("No data yet.") == 7  # every section
     assert "No rejected files." in pages["data_quality"]["en"]
     assert "Plotly" not in pages["data_quality"]["en"]  # no chart, no bundle
+
+
+# --- prediction statuses (quality.asset_status) -------------------------------------------------------------
+
+FALLBACK_EN = "Only one kind of outcome in the training window: the recency rule ships."
+FALLBACK_ZH = "训练窗口中只有一种结果：上线的是最近购买规则。"
+
+
+def card_values(page: str) -> list[str]:
+    return re.findall(r'<div class="card"><div class="value[^"]*">([^<]*)</div>', page)
+
+
+def test_fallback_scores_are_listed_under_the_recorded_sentence():
+    conn = tiny_warehouse()
+    for asset in ("analytics/churn_scores", "analytics/clv"):
+        record_status(conn, AssetStatus(asset, "degraded", FALLBACK_EN, FALLBACK_ZH), AS_OF)
+    watchlist = render_churn_watchlist_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    key_accounts = render_key_accounts_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    for language, sentence in (("en", FALLBACK_EN), ("zh", FALLBACK_ZH)):
+        page = watchlist[language]
+        subject = SUBJECTS["analytics/churn_scores"][language]
+        notice = page.index(f'data-status-of="analytics/churn_scores"><strong>{subject}</strong> {sentence}</div>')
+        assert notice < page.index('id="watchlist"') and len(table_rows(page, "watchlist")) == 3
+        assert 'data-status-of="analytics/clv"' in page
+        page = key_accounts[language]
+        columns = {"en": "Churn risk / Value at risk:", "zh": "流失风险 / 面临流失价值："}[language]
+        assert f'data-status-of="analytics/churn_scores"><strong>{columns}</strong> {sentence}' in page
+        predicted = {"en": "Predicted 12m value:", "zh": "预测 12 月价值："}[language]
+        assert f'data-status-of="analytics/clv"><strong>{predicted}</strong> {sentence}' in page
+        assert page.index('class="notice degraded"') < page.index('id="key-accounts"')
+        assert [r[16][0] for r in table_rows(page, "key-accounts")][:2] == (
+            ["Medium", "High"] if language == "en" else ["中", "高"])
+
+
+def test_failed_scores_say_why_instead_of_an_empty_watchlist():
+    conn = tiny_warehouse()
+    conn.execute("DELETE FROM analytics.churn_scores")  # a failed scoring writes its tables empty
+    record_status(conn, failure_status("analytics/churn_scores", MemoryError("out of memory")), AS_OF)
+    watchlist = render_churn_watchlist_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    key_accounts = render_key_accounts_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    for language in ("en", "zh"):
+        page = watchlist[language]
+        assert '<div class="notice failed" role="note" data-status-of="analytics/churn_scores">' in page
+        assert "MemoryError: out of memory" in page
+        assert 'id="watchlist"' not in page and 'class="empty"' not in page  # not "nobody at risk"
+        assert card_values(page)[:3] == ["—", "—", "—"]
+        page = key_accounts[language]
+        assert "MemoryError: out of memory" in page
+        # Nobody is "not scored" (= no recent purchase) when the scoring did not run; the card is empty.
+        assert {r[16][0] for r in table_rows(page, "key-accounts")} == {"—"}
+        assert card_values(page)[4] == "—"
+        assert "Not scored" not in page and "未评分</" not in page
 
 
 # --- a small generated warehouse -------------------------------------------------------------------------
