@@ -229,5 +229,12 @@ def churn_watchlist_report(
     reason from analytics.next_best_actions ("no playbook action" when the customer is not on that
     list). Control-group customers are listed with the action "control group — no action (measuring
     effect)" and a badge, so managers do not contact them. Sort and filter (owner, risk tier,
-    action) in the page; prints on A4 landscape."""
+    action) in the page; prints on A4 landscape.
+
+    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
+    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/churn_watchlist` in quality.asset_status (check `churn_watchlist_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
     return build_report(context, STEM, warehouse, settings, render_churn_watchlist_pages)

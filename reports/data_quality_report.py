@@ -377,5 +377,9 @@ def data_quality_report(
     at `[reports] quality_score_good` (98%) and `quality_score_warn` (90%); row reconciliation
     (quality.reconciliation) with whether read = staged + quarantined + collapsed; rejected files
     (quality.file_rejections); and raw.load_log per export kind. Check results recorded later in the
-    same run appear the next time the report is built."""
+    same run appear the next time the report is built.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/data_quality` in quality.asset_status (check `data_quality_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
     return build_report(context, STEM, warehouse, settings, render_data_quality_pages)

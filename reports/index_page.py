@@ -20,11 +20,12 @@ from assets.quality.scorecard import QUALITY_ASSETS
 from assets.status import FAILED, AssetStatus, failure_status, read_status
 from pipelines.resources import PipelineSettings, Warehouse
 from reports.catalog import REPORTS
-from reports.outcome import problem_sentences, report_asset_name
+from reports.outcome import DEFAULT_LANGUAGE, problem_sentences, report_asset_name
 from reports.publish import LATEST, generation_time, publish_report_files, report_folder
 from reports.rendering import template_environment
 from reports.shareable import known_folders, strip_known_folders
 from reports.strings import LANGUAGES, STRINGS
+from reports.table_reports import report_settings
 
 LAYERS = ("raw", "staging", "core", "analytics", "quality")
 OK, FAILED_STATE, MISSING = "ok", "failed", "missing"
@@ -146,7 +147,7 @@ def reports_index(
             context.log.error(f"reports/index: the warehouse could not be read; the index lists the pages only.\n"
                               f"{traceback.format_exc()}")
             problem = problem_sentences(failure_status("reports/index", error))
-        language = settings.thresholds()["reports"]["default_language"]
+        language = report_settings(settings.thresholds()).get("default_language", DEFAULT_LANGUAGE)
         reports = published_reports(report_folder(Path(settings.reports_dir), as_of), recorded)
         pages = render_index_pages(as_of, generation_time(), tables, reports=reports, default_language=language,
                                    warehouse_problem=problem)

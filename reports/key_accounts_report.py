@@ -214,5 +214,12 @@ def key_accounts_report(
     page says when the list is cut); the first `[reports] key_accounts_page_size` (500) matching rows
     are shown, "show more" / "show all" reveal the rest, so a long list still opens in under 3 s.
     In the page: click a header to sort, filter by text (company /
-    owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape."""
+    owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape.
+
+    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
+    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/key_accounts` in quality.asset_status (check `key_accounts_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
     return build_report(context, STEM, warehouse, settings, render_key_accounts_pages)

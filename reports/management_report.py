@@ -566,5 +566,12 @@ def management_report(
        most often and its last measured lift; the lift of the latest fully measured action list.
     7. Methodology: definitions with the numbers of the settings file.
 
-    Everything is aggregated in SQL (no per-customer data on the page, no contact details)."""
+    Everything is aggregated in SQL (no per-customer data on the page, no contact details).
+
+    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
+    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/management` in quality.asset_status (check `management_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
     return build_report(context, STEM, warehouse, settings, render_management_pages)

@@ -21,6 +21,7 @@ from reports.prediction_status import SUBJECTS
 from reports.publish import generation_time
 from tests.conftest import materialize_all
 from tests.inbox_builders import minimal_sales_inbox
+from tests.report_fixtures import absolute_paths, placeholders
 
 EPOCH = "1767225600"  # 2026-01-01 00:00 UTC
 GENERATED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
@@ -456,6 +457,11 @@ def test_summary_sentence_and_cards_equal_the_kpi_table(pages, sample_conn, samp
     labels = dict(sample_conn.execute("SELECT kpi, label_zh FROM analytics.kpi_definitions").fetchall())
     for kpi in data.CARD_KPIS:
         assert f'data-kpi="{kpi}">\n    <div class="label">{labels[kpi]}</div>' in pages["zh"]
+
+
+def test_no_placeholder_value_or_machine_path_is_shown(pages):
+    for html in pages.values():
+        assert not placeholders(html) and not absolute_paths(html)
 
 
 def test_plotly_inlined_once_and_nothing_fetched(pages):

@@ -23,6 +23,7 @@ from reports.data_quality_report import render_data_quality_pages
 from reports.key_accounts_report import key_account_summary, render_key_accounts_pages
 from reports.prediction_status import SUBJECTS
 from tests.conftest import materialize_all
+from tests.report_fixtures import absolute_paths, placeholders
 
 AS_OF = date(2026, 6, 30)
 GENERATED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
@@ -188,6 +189,25 @@ def test_pages_say_no_data_when_the_tables_are_missing_or_empty(emptied):
     assert pages["data_quality"]["en"].count("No data yet.") == 7  # every section
     assert "No rejected files." in pages["data_quality"]["en"]
     assert "Plotly" not in pages["data_quality"]["en"]  # no chart, no bundle
+
+
+def test_data_quality_report_shows_no_machine_path():
+    """Ingest errors may name files by their absolute path: the shareable page names them by the file."""
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA quality")
+    conn.execute("""CREATE TABLE quality.file_rejections AS SELECT * FROM (VALUES
+        ('sales', '/srv/crm/data/inbox/sales/bad.xlsx', 'h1',
+         'cannot read /srv/crm/data/inbox/sales/bad.xlsx (lock on /srv/crm/data/warehouse.duckdb) for a@b.cn',
+         TIMESTAMP '2026-06-30 01:00:00'))
+        t(source, source_file, file_hash, error, rejected_at)""")
+    conn.execute("""CREATE TABLE quality.quarantine AS SELECT * FROM (VALUES
+        ('sales_order_lines', 'C:\\exports\\orders.csv', NULL, 2, 'malformed line: /tmp/x/y.csv:2', 'ingest', false))
+        t(kind, source_file, sheet, row_number, rule, stage, resolved)""")
+    pages = render_data_quality_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    for page in pages.values():
+        assert "/srv/crm" not in page and "C:\\" not in page and "/tmp/x" not in page and "a@b.cn" not in page
+        assert "cannot read bad.xlsx (lock on warehouse.duckdb) for a***@b.cn" in page
+        assert ">bad.xlsx<" in page and ">orders.csv<" in page and "malformed line: y.csv:2" in page
 
 
 # --- prediction statuses (quality.asset_status) -------------------------------------------------------------
@@ -379,6 +399,12 @@ def test_data_from_the_warehouse_is_escaped(built, tmp_path):
         for language, page in by_language.items():
             assert XSS not in page, (stem, language)
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, (stem, language)
+
+
+def test_no_placeholder_value_or_machine_path_is_shown(pages):
+    problems = [f"{stem}.{language}: {found}" for stem, by_language in pages.items()
+                for language, html in by_language.items() for found in placeholders(html) + absolute_paths(html)]
+    assert not problems, problems
 
 
 def test_no_raw_phone_number_or_email_address_in_any_page(pages):
