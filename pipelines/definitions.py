@@ -18,7 +18,7 @@ from checks.staging_checks import STAGING_CHECKS
 from pipelines.jobs import materialize_everything, nightly_schedule
 from pipelines.resources import PipelineSettings, Warehouse
 from pipelines.settings import PathSettings
-from reports.registry import REPORT_ASSETS
+from reports.registry import REPORT_ASSETS, REPORT_STATUS_CHECKS
 
 ALL_ASSETS = [
     *RAW_ASSETS,
@@ -36,6 +36,7 @@ ALL_CHECKS = [
     *STAGING_CHECKS,
     *INTEGRITY_CHECKS,
     *ANALYTICS_CHECKS,
+    *REPORT_STATUS_CHECKS,
 ]
 
 

@@ -6,12 +6,14 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from assets.as_of import resolve_as_of
 from assets.tables import fetch_dicts, table_exists
 from pipelines.resources import PipelineSettings, Warehouse
-from reports.publish import generation_time, publish_report_result
+from reports.outcome import build_report
+from reports.prediction_status import CHURN_SCORES as CHURN_STATUS
+from reports.prediction_status import CLV as CLV_STATUS
+from reports.prediction_status import is_failed, notices, prediction_statuses
 from reports.table_reports import (
     FLAG_LABELS,
     FLAGS,
@@ -55,7 +57,7 @@ STRINGS = {
         "control_label": "对照组——不采取行动（用于衡量效果）", "control_badge": "对照组",
         "control_reason": "请勿联系：该客户在随机对照组中，本期不采取任何行动，以便衡量行动效果。",
         "no_action_label": "无匹配的行动规则", "no_action_reason": "未列入下一步最佳行动清单。",
-        "definitions": "口径说明",
+        "definitions": "口径说明", "clv_subject": "预测 12 个月价值（面临流失价值的一部分）：",
         "definition_text": "流失概率：未来 90 天不再购买的概率（所选模型，见 analytics.churn_model_metrics）；"
                            "高风险 ≥ 0.6，中风险 ≥ 0.3（settings.toml [churn]）。面临流失价值 = 流失概率 × "
                            "预测 12 个月价值。预警信号：互动骤减（近 90 天联系次数不到此前 90 天的一半）、"
@@ -88,6 +90,7 @@ STRINGS = {
                           "period, so the effect of the actions can be measured.",
         "no_action_label": "No playbook action", "no_action_reason": "Not on the next-best-action list.",
         "definitions": "Definitions",
+        "clv_subject": "Predicted 12-month value (part of the value at risk):",
         "definition_text": "Churn probability: the probability of no purchase in the next 90 days (shipped model, see "
                            "analytics.churn_model_metrics); high risk ≥ 0.6, medium ≥ 0.3 (settings.toml [churn]). "
                            "Value at risk = churn probability × predicted 12-month value. Early warnings: fewer "
@@ -177,9 +180,11 @@ def render_churn_watchlist_pages(
     totals = watchlist_totals(conn)
     owners = sorted({r["owner"] for r in rows if r["owner"] is not None})
     control = sum(1 for r in rows if r["is_control"])
+    statuses = prediction_statuses(conn, (CHURN_STATUS, CLV_STATUS))
 
     def context(language: str) -> dict[str, Any]:
         s = STRINGS[language]
+        found = notices(statuses, language)
         listed = [_for_language(r, language, s) for r in rows]
         actions: dict[str, str] = {}
         for r in listed:
@@ -189,6 +194,8 @@ def render_churn_watchlist_pages(
         action_options += [(code, actions[code]) for code in specials if code in actions]
         return {
             "s": s, "rows": listed, "totals": totals, "size": size, "control": control, "owners": owners,
+            "notices": {"churn": found[CHURN_STATUS], "clv": found[CLV_STATUS]},
+            "churn_failed": is_failed(found[CHURN_STATUS]),
             "has_unassigned": any(r["owner"] is None for r in rows),
             "tiers": [t for t in WATCH_TIERS if any(r["risk_tier"] == t for r in rows)],
             "action_options": action_options, "grade_labels": GRADE_LABELS[language],
@@ -206,7 +213,9 @@ def render_churn_watchlist_pages(
     deps=[AssetKey(["analytics", "churn_scores"]), AssetKey(["analytics", "next_best_actions"]),
           AssetKey(["analytics", "key_accounts"])],
 )
-def churn_watchlist_report(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
+def churn_watchlist_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+) -> MaterializeResult:
     """流失预警名单 / Churn watchlist: `<reports dir>/<as_of>/churn_watchlist.html` (also `.zh.html`,
     `.en.html` and in `latest/`).
 
@@ -220,11 +229,12 @@ def churn_watchlist_report(warehouse: Warehouse, settings: PipelineSettings) -> 
     reason from analytics.next_best_actions ("no playbook action" when the customer is not on that
     list). Control-group customers are listed with the action "control group — no action (measuring
     effect)" and a badge, so managers do not contact them. Sort and filter (owner, risk tier,
-    action) in the page; prints on A4 landscape."""
-    thresholds = settings.thresholds()
-    reports = report_settings(thresholds)
-    with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        pages = render_churn_watchlist_pages(conn, as_of, generation_time(), reports.get("currency_symbol", "¥"),
-                                             thresholds)
-    return publish_report_result(settings.reports_dir, STEM, as_of, pages, reports.get("default_language", "zh"))
+    action) in the page; prints on A4 landscape.
+
+    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
+    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/churn_watchlist` in quality.asset_status (check `churn_watchlist_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
+    return build_report(context, STEM, warehouse, settings, render_churn_watchlist_pages)

@@ -8,18 +8,17 @@ from typing import Any
 
 import duckdb
 import plotly.graph_objects as go
-from dagster import AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.analytics import ANALYTICS_ASSETS
-from assets.as_of import resolve_as_of
 from assets.ingest.assets import RAW_ASSETS
 from assets.staging.assets import STAGING_ASSETS
 from assets.tables import fetch_dicts, table_exists
-from checks.results import mask_text
 from pipelines.resources import PipelineSettings, Warehouse
 from reports.charts import chart_html, label, plotly_script
 from reports.formatting import Formatter
-from reports.publish import generation_time, publish_report_result
+from reports.outcome import build_report
+from reports.shareable import shareable_text
 from reports.table_reports import (
     DIMENSION_LABELS,
     DIMENSIONS,
@@ -168,7 +167,7 @@ def failing_expectations(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[d
         ORDER BY CASE severity WHEN 'ERROR' THEN 0 ELSE 1 END, table_name, check_name, expectation,
                  column_name NULLS FIRST, sample_values""", [run_id])
     for row in rows:
-        row["samples"] = _samples(row.pop("sample_values"))
+        row["samples"] = [shareable_text(v) for v in _samples(row.pop("sample_values"))]
     return rows
 
 
@@ -183,17 +182,25 @@ def _samples(stored: str | None) -> list[str]:
     return [str(v) for v in values] if isinstance(values, list) else [str(values)]
 
 
+def _shareable(rows: list[dict], column: str) -> list[dict]:
+    """The rows with ``column`` (a text from a file or an error) as a shareable page may show it."""
+    for row in rows:
+        if row[column] is not None:
+            row[column] = shareable_text(row[column])
+    return rows
+
+
 def quarantine_by_rule(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     """Quarantined rows per (export kind, rule, stage): unresolved, resolved, total."""
     if not table_exists(conn, QUARANTINE):
         return []
-    return fetch_dicts(conn, f"""
+    return _shareable(fetch_dicts(conn, f"""
         SELECT kind, rule, stage,
                count(*) FILTER (WHERE resolved IS NOT TRUE) AS unresolved,
                count(*) FILTER (WHERE resolved IS TRUE) AS resolved, count(*) AS total
         FROM {QUARANTINE}
         GROUP BY kind, rule, stage
-        ORDER BY total DESC, kind, rule, stage""")
+        ORDER BY total DESC, kind, rule, stage"""), "rule")
 
 
 def quarantine_by_file(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int]:
@@ -211,7 +218,7 @@ def quarantine_by_file(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int
         ORDER BY unresolved DESC, total DESC, kind, source_file
         LIMIT {LIST_LIMIT}""")
     files = int(rows[0]["files"]) if rows else 0
-    return rows, files
+    return _shareable(rows, "source_file"), files
 
 
 def scorecard_matrix(conn: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -252,7 +259,8 @@ def rejected_files(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int]:
         ORDER BY rejected_at DESC, source_file, error
         LIMIT {LIST_LIMIT}""")
     for row in rows:
-        row["error"] = mask_text(row["error"] or "")
+        row["error"] = shareable_text(row["error"])
+        row["source_file"] = shareable_text(row["source_file"]) or None
     return rows, int(rows[0]["files"]) if rows else 0
 
 
@@ -353,7 +361,9 @@ def render_data_quality_pages(
     deps=[key for assets_def in [*RAW_ASSETS, *STAGING_ASSETS, *ANALYTICS_ASSETS] for key in assets_def.keys]
     + [AssetKey(["quality", "scorecard"])],
 )
-def data_quality_report(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
+def data_quality_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+) -> MaterializeResult:
     """数据质量报告 / Data-quality report: `<reports dir>/<as_of>/data_quality.html` (also `.zh.html`,
     `.en.html` and in `latest/`).
 
@@ -367,11 +377,9 @@ def data_quality_report(warehouse: Warehouse, settings: PipelineSettings) -> Mat
     at `[reports] quality_score_good` (98%) and `quality_score_warn` (90%); row reconciliation
     (quality.reconciliation) with whether read = staged + quarantined + collapsed; rejected files
     (quality.file_rejections); and raw.load_log per export kind. Check results recorded later in the
-    same run appear the next time the report is built."""
-    thresholds = settings.thresholds()
-    reports = report_settings(thresholds)
-    with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        pages = render_data_quality_pages(conn, as_of, generation_time(), reports.get("currency_symbol", "¥"),
-                                          thresholds)
-    return publish_report_result(settings.reports_dir, STEM, as_of, pages, reports.get("default_language", "zh"))
+    same run appear the next time the report is built.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/data_quality` in quality.asset_status (check `data_quality_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
+    return build_report(context, STEM, warehouse, settings, render_data_quality_pages)

@@ -1,22 +1,36 @@
-"""The reports index page (index.html in Chinese and English) and the asset that publishes it."""
+"""The reports index page (index.html in Chinese and English) and the asset that publishes it.
 
+The index lists every report of the catalogue: a link with its generation time when it was written,
+marked with the cause when it could not be generated in this run (its page says so in a
+``report-status`` meta element, or quality.asset_status recorded the failure) or is missing.
+"""
+
+import html
 import re
+import traceback
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics import ANALYTICS_ASSETS
 from assets.as_of import resolve_as_of
 from assets.quality.scorecard import QUALITY_ASSETS
+from assets.status import FAILED, AssetStatus, failure_status, read_status
 from pipelines.resources import PipelineSettings, Warehouse
 from reports.catalog import REPORTS
-from reports.publish import generation_time, publish_report_files
+from reports.outcome import DEFAULT_LANGUAGE, problem_sentences, report_asset_name
+from reports.publish import LATEST, generation_time, publish_report_files, report_folder
 from reports.rendering import template_environment
+from reports.shareable import known_folders, strip_known_folders
 from reports.strings import LANGUAGES, STRINGS
+from reports.table_reports import report_settings
 
 LAYERS = ("raw", "staging", "core", "analytics", "quality")
+OK, FAILED_STATE, MISSING = "ok", "failed", "missing"
+# The head of a page: where its generation time and, when it failed, its status are written.
+HEAD_CHARACTERS = 8000
 
 
 def warehouse_inventory(conn: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -34,36 +48,68 @@ def warehouse_inventory(conn: duckdb.DuckDBPyConnection) -> list[dict]:
 
 
 _GENERATED_AT = re.compile(r'<meta name="generated-at" content="([^"]+)">')
+_FAILED = re.compile(r'<meta name="report-status" content="failed">')
+_PROBLEM = {language: re.compile(rf'<meta name="report-problem-{language}" content="([^"]*)">')
+            for language in LANGUAGES}
 
 
-def published_reports(folder: Path) -> list[dict]:
-    """The catalogue's reports present in a dated reports folder, with the generation time written
-    in each page (a report rematerialised on its own shows its own time)."""
+def _page_head(page: Path) -> str:
+    with page.open(encoding="utf-8", errors="replace") as handle:
+        return handle.read(HEAD_CHARACTERS)
+
+
+def _page_problem(head: str) -> dict[str, str] | None:
+    """The cause written in the head of a report page that failed, per language (None when it did not)."""
+    if not _FAILED.search(head):
+        return None
+    return {language: html.unescape(m.group(1)) if (m := _PROBLEM[language].search(head)) else ""
+            for language in LANGUAGES}
+
+
+def published_reports(folder: Path, recorded: dict[str, AssetStatus | None] | None = None) -> list[dict]:
+    """Every catalogue report with what the index says about it: ``state`` ok, failed or missing, the
+    generation time written in its page (a report rematerialised on its own shows its own time) and
+    ``problem`` (language → cause) when it failed or is missing. ``recorded`` holds each report's
+    outcome in quality.asset_status by stem (a failure recorded there marks the report failed even when
+    an older page of it is still in the folder)."""
+    recorded = recorded or {}
     found = []
     for entry in REPORTS:
         page = folder / f"{entry.stem}.html"
+        status = recorded.get(entry.stem)
+        status_problem = problem_sentences(status) if status is not None and status.status == FAILED else None
         if not page.exists():
+            found.append({"entry": entry, "state": MISSING, "generated_at": None, "problem": status_problem})
             continue
-        match = _GENERATED_AT.search(page.read_text(encoding="utf-8")[:4000])
-        generated = datetime.fromisoformat(match.group(1)) if match else None
-        found.append({"entry": entry, "generated_at": generated})
+        head = _page_head(page)
+        match = _GENERATED_AT.search(head)
+        problem = _page_problem(head) or status_problem
+        found.append({"entry": entry, "state": FAILED_STATE if problem else OK, "problem": problem,
+                      "generated_at": datetime.fromisoformat(match.group(1)) if match else None})
     return found
 
 
 def render_index_pages(
-    as_of: date, generated_at: datetime, tables: list[dict], reports: list[dict], default_language: str
+    as_of: date | None, generated_at: datetime, tables: list[dict], reports: list[dict], default_language: str,
+    warehouse_problem: dict[str, str] | None = None,
 ) -> dict[str, str]:
-    """HTML of index.zh.html, index.en.html and index.html (the default language's copy)."""
+    """HTML of index.zh.html, index.en.html and index.html (the default language's copy).
+    ``warehouse_problem`` (language → sentence) says why the warehouse could not be read (no table
+    list then)."""
     template = template_environment().get_template("index.html.j2")
     pages = {}
     for language in LANGUAGES:
         other = "en" if language == "zh" else "zh"
+        t = STRINGS[language]
         pages[f"index.{language}.html"] = template.render(
-            t=STRINGS[language],
-            as_of=as_of.isoformat(),
+            t=t,
+            as_of=as_of.isoformat() if as_of else "—",
             generated_at=generated_at.strftime("%Y-%m-%d %H:%M UTC"),
             tables=tables,
-            reports=[{"file": f"{r['entry'].stem}.{language}.html", "title": r["entry"].title(language),
+            warehouse_problem=(warehouse_problem or {}).get(language, ""),
+            reports=[{"stem": r["entry"].stem, "file": f"{r['entry'].stem}.{language}.html",
+                      "title": r["entry"].title(language), "state": r["state"],
+                      "problem": (r["problem"] or {}).get(language) or t["not_generated"],
                       "generated_at": r["generated_at"].strftime("%Y-%m-%d %H:%M UTC") if r["generated_at"]
                       else ""} for r in reports],
             other_language_file=f"index.{other}.html",
@@ -80,23 +126,40 @@ def render_index_pages(
     deps=[key for assets_def in [*ANALYTICS_ASSETS, *QUALITY_ASSETS] for key in assets_def.keys]
     + [AssetKey(["reports", entry.stem]) for entry in REPORTS],
 )
-def reports_index(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
+def reports_index(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+) -> MaterializeResult:
     """The reports front page: `<reports dir>/<as_of>/index.html`, copied to `latest/index.html`.
     Lists every report with its as-of date and generation time, and every warehouse table with its
     row count, in Chinese (index.zh.html) and English (index.en.html); index.html opens in the
-    language chosen in settings ([reports] default_language)."""
-    with warehouse.connect(read_only=False) as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        tables = warehouse_inventory(conn)
-    language = settings.thresholds()["reports"]["default_language"]
-    reports = published_reports(Path(settings.reports_dir) / as_of.isoformat())
-    pages = render_index_pages(as_of, generation_time(), tables, reports=reports, default_language=language)
-    folder = publish_report_files(Path(settings.reports_dir), as_of.isoformat(), pages)
-    latest = Path(settings.reports_dir) / "latest" / "index.html"
+    language chosen in settings ([reports] default_language). A report that could not be generated in
+    this run (or is missing) is marked with the cause in both languages; when the warehouse cannot be
+    read the index is still written, saying so, from the pages in the reports folder."""
+    configured = settings.as_of_date()
+    as_of, tables, recorded, problem = configured, [], {}, None
+    with known_folders(settings.inbox_dir, warehouse.path, settings.reports_dir, settings.models_dir):
+        try:
+            with warehouse.connect() as conn:
+                as_of = resolve_as_of(conn, configured)
+                tables = warehouse_inventory(conn)
+                recorded = {entry.stem: read_status(conn, report_asset_name(entry.stem)) for entry in REPORTS}
+        except Exception as error:
+            context.log.error(f"reports/index: the warehouse could not be read; the index lists the pages only.\n"
+                              f"{traceback.format_exc()}")
+            problem = problem_sentences(failure_status("reports/index", error))
+        language = report_settings(settings.thresholds()).get("default_language", DEFAULT_LANGUAGE)
+        reports = published_reports(report_folder(Path(settings.reports_dir), as_of), recorded)
+        pages = render_index_pages(as_of, generation_time(), tables, reports=reports, default_language=language,
+                                   warehouse_problem=problem)
+        pages = {name: strip_known_folders(text) for name, text in pages.items()}
+    folder = publish_report_files(Path(settings.reports_dir), as_of, pages)
+    latest = Path(settings.reports_dir) / LATEST / "index.html"
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(folder / "index.html")),
             "latest": MetadataValue.path(str(latest)),
-            "as_of": MetadataValue.text(as_of.isoformat()),
+            "as_of": MetadataValue.text(as_of.isoformat() if as_of else "unknown"),
+            "reports_failed": MetadataValue.int(sum(r["state"] == FAILED_STATE for r in reports)),
+            "reports_missing": MetadataValue.int(sum(r["state"] == MISSING for r in reports)),
         }
     )

@@ -5,12 +5,14 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from assets.as_of import resolve_as_of
 from assets.tables import fetch_dicts, table_exists
 from pipelines.resources import PipelineSettings, Warehouse
-from reports.publish import generation_time, publish_report_result
+from reports.outcome import build_report
+from reports.prediction_status import CHURN_SCORES as CHURN_STATUS
+from reports.prediction_status import CLV as CLV_STATUS
+from reports.prediction_status import is_failed, notices, prediction_statuses
 from reports.table_reports import (
     GRADE_LABELS,
     TIER_LABELS,
@@ -58,7 +60,7 @@ STRINGS = {
         "col_last_interaction": "最近互动", "col_complaints": "近 12 月投诉", "col_opportunity": "在谈商机金额",
         "col_follow_up": "下次跟进", "col_overdue": "跟进逾期", "col_tier": "流失风险",
         "col_value_at_risk": "面临流失价值",
-        "yes_overdue": "逾期", "no": "否",
+        "yes_overdue": "逾期", "no": "否", "colon": "：",
         "definitions": "口径说明",
         "definition_text": "等级与评分：按购买力、忠诚度和潜力加权的 0–100 分排名，前 5% 为 VIP、其后 15% 为 A（见"
                            "settings.toml [key_accounts]）。收入、订单、投诉为截至数据日期的近 12 个月；预测 12 月"
@@ -90,7 +92,7 @@ STRINGS = {
         "col_last_interaction": "Last contact", "col_complaints": "Complaints 12m",
         "col_opportunity": "Open opportunities", "col_follow_up": "Next follow-up", "col_overdue": "Overdue",
         "col_tier": "Churn risk", "col_value_at_risk": "Value at risk",
-        "yes_overdue": "Overdue", "no": "No",
+        "yes_overdue": "Overdue", "no": "No", "colon": ":",
         "definitions": "Definitions",
         "definition_text": "Grade and score: rank of a 0–100 score weighing purchasing power, loyalty and potential; "
                            "the top 5% are VIP, the next 15% A (settings.toml [key_accounts]). Revenue, orders and "
@@ -170,12 +172,18 @@ def render_key_accounts_pages(
     owners = sorted({r["owner"] for r in rows if r["owner"] is not None})
     has_unassigned = any(r["owner"] is None for r in rows)
     tiers_present = [t for t in (*TIERS, None) if any(r["risk_tier"] == t for r in rows)]
+    statuses = prediction_statuses(conn, (CHURN_STATUS, CLV_STATUS))
 
     def context(language: str) -> dict[str, Any]:
+        found = notices(statuses, language)
+        churn_failed = is_failed(found[CHURN_STATUS])
+        # Without churn scores in this run nobody is "not scored" (which means no recent purchase).
+        tier_labels = {**TIER_LABELS[language], None: "—"} if churn_failed else TIER_LABELS[language]
         return {
             "s": STRINGS[language], "rows": rows, "summary": summary, "owners": owners,
             "has_unassigned": has_unassigned, "grades": [g for g in KEY_GRADES if any(r["grade"] == g for r in rows)],
-            "grade_labels": GRADE_LABELS[language], "tier_labels": TIER_LABELS[language], "tiers": tiers_present,
+            "notices": {"churn": found[CHURN_STATUS], "clv": found[CLV_STATUS]}, "churn_failed": churn_failed,
+            "grade_labels": GRADE_LABELS[language], "tier_labels": tier_labels, "tiers": tiers_present,
             "tier_rank": TIER_RANK,
             "sn": sort_number, "sd": sort_date, "page_size": page_size,
         }
@@ -189,7 +197,9 @@ def render_key_accounts_pages(
     kinds={"html"},
     deps=[AssetKey(["analytics", "key_accounts"]), AssetKey(["analytics", "churn_scores"])],
 )
-def key_accounts_report(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
+def key_accounts_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+) -> MaterializeResult:
     """重点客户管理表 / Key-account management table: `<reports dir>/<as_of>/key_accounts.html`
     (also `.zh.html`, `.en.html` and in `latest/`).
 
@@ -204,11 +214,12 @@ def key_accounts_report(warehouse: Warehouse, settings: PipelineSettings) -> Mat
     page says when the list is cut); the first `[reports] key_accounts_page_size` (500) matching rows
     are shown, "show more" / "show all" reveal the rest, so a long list still opens in under 3 s.
     In the page: click a header to sort, filter by text (company /
-    owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape."""
-    thresholds = settings.thresholds()
-    reports = report_settings(thresholds)
-    with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        pages = render_key_accounts_pages(conn, as_of, generation_time(), reports.get("currency_symbol", "¥"),
-                                          thresholds)
-    return publish_report_result(settings.reports_dir, STEM, as_of, pages, reports.get("default_language", "zh"))
+    owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape.
+
+    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
+    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/key_accounts` in quality.asset_status (check `key_accounts_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
+    return build_report(context, STEM, warehouse, settings, render_key_accounts_pages)

@@ -353,30 +353,50 @@ def complaint_categories(conn: duckdb.DuckDBPyConnection, as_of: date, months: i
 
 # --- (f) strategy ----------------------------------------------------------------------------------
 
+# The columns segment_strategy reads from each table that may not have been built.
+_OPTIONAL_COLUMNS = {
+    "clv": (("customer_id", "VARCHAR"), ("clv_12m", "DOUBLE")),
+    "churn_scores": (("customer_id", "VARCHAR"), ("risk_tier", "VARCHAR"), ("value_at_risk", "DOUBLE")),
+    "next_best_actions": (("customer_id", "VARCHAR"), ("segment", "VARCHAR"), ("lifecycle_stage", "VARCHAR"),
+                          ("assigned_action", "VARCHAR"), ("action_label_en", "VARCHAR"),
+                          ("action_label_zh", "VARCHAR"), ("is_control", "BOOLEAN")),
+}
+
+
+def _table_or_empty(conn: duckdb.DuckDBPyConnection, name: str) -> str:
+    """A SELECT of analytics.<name>, or of no rows with the same columns when the table does not exist."""
+    if table_exists(conn, f"analytics.{name}"):
+        return f"SELECT * FROM analytics.{name}"
+    columns = ", ".join(f"CAST(NULL AS {kind}) AS {column}" for column, kind in _OPTIONAL_COLUMNS[name])
+    return f"SELECT {columns} WHERE false"
+
+
 def segment_strategy(conn: duckdb.DuckDBPyConnection, segment_order: list[str] | None = None) -> list[dict[str, Any]]:
     """Per RFM segment: customers, revenue, share of revenue, summed 12-month CLV, customers scored and
     at high churn risk, value at risk, customers on the action list (treated and control) and the most
     common playbook action (ties: action code) with its labels. Prospects (no purchase yet, lifecycle
-    stage potential) are one more row with segment None."""
-    needed = ("analytics.rfm", "analytics.clv", "analytics.churn_scores", "analytics.next_best_actions")
-    if any(not table_exists(conn, t) for t in needed):
+    stage potential) are one more row with segment None. A prediction or action table that was not
+    built reads as empty (the segments are still listed, without CLV, scores or actions)."""
+    if not table_exists(conn, "analytics.rfm"):
         return []
-    rows = _rows(conn, """
-        WITH seg AS (
+    clv, scores, actions = (_table_or_empty(conn, name) for name in ("clv", "churn_scores", "next_best_actions"))
+    rows = _rows(conn, f"""
+        WITH clv AS ({clv}), scores AS ({scores}), actions AS ({actions}),
+        seg AS (
             SELECT r.segment, any_value(r.segment_zh) AS segment_zh, count(*) AS customers,
                    sum(r.monetary)::DOUBLE AS revenue, coalesce(sum(r.revenue_share), 0) AS revenue_share,
                    sum(c.clv_12m) AS clv_12m, count(s.customer_id) AS scored,
                    count(*) FILTER (WHERE s.risk_tier = 'high') AS high_risk,
                    coalesce(sum(s.value_at_risk), 0) AS value_at_risk
             FROM analytics.rfm r
-            LEFT JOIN analytics.clv c USING (customer_id)
-            LEFT JOIN analytics.churn_scores s USING (customer_id)
+            LEFT JOIN clv c USING (customer_id)
+            LEFT JOIN scores s USING (customer_id)
             GROUP BY r.segment),
         listed AS (
             SELECT segment, assigned_action, count(*) AS n,
                    min(action_label_en) FILTER (WHERE NOT is_control) AS label_en,
                    min(action_label_zh) FILTER (WHERE NOT is_control) AS label_zh
-            FROM analytics.next_best_actions GROUP BY segment, assigned_action),
+            FROM actions GROUP BY segment, assigned_action),
         ranked AS (
             SELECT *, sum(n) OVER (PARTITION BY segment) AS on_list,
                    row_number() OVER (PARTITION BY segment ORDER BY n DESC, assigned_action) AS rank
@@ -387,14 +407,15 @@ def segment_strategy(conn: duckdb.DuckDBPyConnection, segment_order: list[str] |
         ORDER BY seg.segment""")
     order = {s: i for i, s in enumerate(segment_order or [])}
     rows = sorted(rows, key=lambda r: (order.get(r["segment"], len(order)), str(r["segment"])))
-    prospects = _rows(conn, """
-        WITH p AS (SELECT count(*) AS customers FROM analytics.lifecycle WHERE is_current AND stage = 'potential'),
+    prospects = _rows(conn, f"""
+        WITH actions AS ({actions}),
+        p AS (SELECT count(*) AS customers FROM analytics.lifecycle WHERE is_current AND stage = 'potential'),
         k AS (
             SELECT assigned_action, count(*) AS n,
                    min(action_label_en) FILTER (WHERE NOT is_control) AS label_en,
                    min(action_label_zh) FILTER (WHERE NOT is_control) AS label_zh,
                    sum(count(*)) OVER () AS on_list
-            FROM analytics.next_best_actions WHERE segment IS NULL AND lifecycle_stage = 'potential'
+            FROM actions WHERE segment IS NULL AND lifecycle_stage = 'potential'
             GROUP BY assigned_action ORDER BY n DESC, assigned_action LIMIT 1)
         SELECT p.customers, coalesce(k.on_list, 0) AS on_list, k.assigned_action AS main_action,
                coalesce(k.n, 0) AS main_action_customers, k.label_en AS main_action_en, k.label_zh AS main_action_zh

@@ -1,15 +1,13 @@
 """The management report (客户管理汇报): figures, page rendering and the Dagster asset publishing it."""
 
-import time
 from datetime import date, datetime
 from typing import Any
 
 import duckdb
 import plotly.graph_objects as go
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from plotly.subplots import make_subplots
 
-from assets.as_of import resolve_as_of
 from assets.ingest.assets import RAW_ASSETS
 from assets.staging.assets import STAGING_ASSETS
 from pipelines.resources import PipelineSettings, Warehouse
@@ -18,9 +16,11 @@ from reports import management_data as data
 from reports import management_text as text
 from reports.charts import PALETTE, chart_html, label, plotly_script
 from reports.formatting import Formatter
+from reports.outcome import build_report
 from reports.page import page_context
-from reports.publish import generation_time, publish_report_result
+from reports.prediction_status import CHURN_MODELS, CHURN_SCORES, CLV, is_failed, notices, prediction_statuses
 from reports.rendering import template_environment
+from reports.shareable import shareable_text
 from reports.strings import LANGUAGES
 
 STEM = "management"
@@ -330,6 +330,7 @@ def collect(conn: duckdb.DuckDBPyConnection, as_of: date, thresholds: dict) -> d
         "strategy": data.segment_strategy(conn, segment_order),
         "lists": data.action_lists(conn),
         "lift": data.action_lift(conn),
+        "statuses": prediction_statuses(conn),
     }
 
 
@@ -375,7 +376,8 @@ def _lift_rows(fmt: Formatter, figures: dict) -> list[dict[str, Any]]:
     return rows
 
 
-def _strategy_rows(fmt: Formatter, figures: dict, population_days: int) -> list[dict[str, Any]]:
+def _strategy_rows(fmt: Formatter, figures: dict, population_days: int,
+                   scores_available: bool = True) -> list[dict[str, Any]]:
     t = text.LABELS[fmt.language]
     measured = {r["assigned_action"]: r for r in figures["lift"]["complete"]}
     rows = []
@@ -393,7 +395,7 @@ def _strategy_rows(fmt: Formatter, figures: dict, population_days: int) -> list[
             lift = "—"
         rows.append({"segment": name, "customers": fmt.number(r["customers"]),
                      "revenue": fmt.money_short(r["revenue"]), "clv": fmt.money_short(r["clv_12m"]),
-                     "finding": text.segment_finding(fmt, r, population_days),
+                     "finding": text.segment_finding(fmt, r, population_days, scores_available),
                      "on_list": fmt.number(r["on_list"]), "action": action, "lift": lift})
     return rows
 
@@ -404,6 +406,9 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
     fmt = Formatter(language, currency_symbol)
     t = text.LABELS[language]
     month, snapshot, series, risk = figures["month"], figures["snapshot"], figures["series"], figures["risk"]
+    found = notices(figures["statuses"], language)
+    section_notices = {"churn": found[CHURN_SCORES], "models": found[CHURN_MODELS], "clv": found[CLV]}
+    churn_failed = is_failed(section_notices["churn"])
     builders = {
         "mgmt-revenue-trend": (revenue_trend_figure, series, 380),
         "mgmt-value-tiers": (value_tier_figure, figures["value_tiers"], 340),
@@ -445,7 +450,9 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
         "summary": text.executive_summary(
             fmt, month, snapshot, risk.scored_customers if risk else 0, risk.high_risk_customers if risk else 0,
             risk.high_risk_value_at_risk if risk else None, risk.value_at_risk if risk else None,
-            figures["quality"]["overall"], figures["quarantined_rows"]),
+            figures["quality"]["overall"], figures["quarantined_rows"],
+            section_notices["churn"] and f"{section_notices['churn'].subject} {section_notices['churn'].text}",
+            churn_failed),
         "sources": [{"kind": r["kind"], "source": text.source_label(language, r["source"]),
                      "files": fmt.number(r["files"]), "rows_read": fmt.number(r["rows_read"]),
                      "duplicates": fmt.number(r["duplicates"]), "rejected": fmt.number(r["rejected_files"])}
@@ -455,7 +462,7 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
         "quality_sources": [{"source": text.source_label(language, r["source"]), "score": fmt.percent(r["score"])}
                             for r in figures["quality"]["sources"]],
         "quarantine": [{"kind": r["kind"], "rows": fmt.number(r["rows"]), "breaches": fmt.number(r["breaches"]),
-                        "top_rule": r["top_rule"] or ""} for r in figures["quarantine"]],
+                        "top_rule": shareable_text(r["top_rule"])} for r in figures["quarantine"]],
         "value_tiers": [{"tier": text.value_tier_label(language, r["value_tier"], r["value_tier_zh"]),
                          "customers": fmt.number(r["customers"]), "customer_share": fmt.percent(r["customer_share"]),
                          "revenue": fmt.money_short(r["revenue"]), "revenue_share": fmt.percent(r["revenue_share"])}
@@ -468,7 +475,8 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
         "flow_note": (t["flow_note"].format(start=fmt.date(figures["flows"]["from_date"]),
                                             end=fmt.date(figures["flows"]["to_date"]))
                       if figures["flows"]["flows"] else ""),
-        "cohort_note": t["cohort_note"].format(n=len(figures["cohorts"]["cohorts"])),
+        "cohort_note": (t["cohort_note"].format(n=len(figures["cohorts"]["cohorts"]))
+                        if figures["cohorts"]["cohorts"] else ""),
         "risk_tiers": [{"tier": text.risk_label(language, r["risk_tier"]), "customers": fmt.number(r["customers"]),
                         "mean_probability": fmt.percent(r["mean_probability"]),
                         "clv": fmt.money_short(r["clv_12m"]), "value_at_risk": fmt.money_short(r["value_at_risk"])}
@@ -482,14 +490,18 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
                     "shipped": t["yes"] if m["is_shipped"] else t["no"],
                     "baseline": t["yes"] if m["is_baseline"] else t["no"],
                     "metrics": [fmt.number(m["metrics"].get(k), 3) for k in data.METRIC_ORDER],
-                    "status": m["status"] or ""} for m in figures["models"]],
+                    "status": shareable_text(m["status"])} for m in figures["models"]],
         "calibration_note": t["calibration_note"] if calibration else "",
         "forecast_note": (t["forecast_note"].format(cutoff=fmt.date(forecast[0]["cutoff"]),
                                                     end=fmt.date(forecast[0]["window_end"])) if forecast else ""),
         "complaint_note": (t["complaint_note"].format(
             tickets=fmt.number(complaints["tickets"]), complaints=fmt.number(complaints["complaints"]),
             share=fmt.percent(complaints["complaints"] / complaints["tickets"])) if complaints["tickets"] else ""),
-        "strategy": _strategy_rows(fmt, figures, population_days),
+        # Nobody scored (the scoring failed, or was not run) is not the same as "already lapsed".
+        "strategy": _strategy_rows(fmt, figures, population_days,
+                                   scores_available=not churn_failed and risk is not None),
+        "notices": section_notices,
+        "failed": {name: is_failed(notice) for name, notice in section_notices.items()},
         "lift_sentence": text.lift_sentence(fmt, figures["lift"], figures["lists"]["first"], evaluation_days),
         "lift_rows": _lift_rows(fmt, figures),
         "methodology": text.methodology(fmt, thresholds),
@@ -529,7 +541,9 @@ TABLES_READ = (
     deps=[AssetKey(list(key)) for key in TABLES_READ]
     + [key for assets_def in [*RAW_ASSETS, *STAGING_ASSETS] for key in assets_def.keys],
 )
-def management_report(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
+def management_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+) -> MaterializeResult:
     """客户管理汇报 / Customer management report: `<reports dir>/<as_of>/management.html` (default
     language), `management.zh.html` and `management.en.html`, copied to `latest/`. A self-contained page
     (opens offline) written like an analyst's report:
@@ -552,14 +566,12 @@ def management_report(warehouse: Warehouse, settings: PipelineSettings) -> Mater
        most often and its last measured lift; the lift of the latest fully measured action list.
     7. Methodology: definitions with the numbers of the settings file.
 
-    Everything is aggregated in SQL (no per-customer data on the page, no contact details)."""
-    thresholds = settings.thresholds()
-    report_settings = thresholds.get("reports") or {}
-    currency = report_settings.get("currency_symbol", "¥")
-    language = report_settings.get("default_language", "zh")
-    started = time.perf_counter()
-    with warehouse.connect(read_only=False) as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        pages = render_management_pages(conn, as_of, generation_time(), currency, thresholds)
-    return publish_report_result(settings.reports_dir, STEM, as_of, pages, language,
-                                 render_seconds=MetadataValue.float(round(time.perf_counter() - started, 2)))
+    Everything is aggregated in SQL (no per-customer data on the page, no contact details).
+
+    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
+    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/management` in quality.asset_status (check `management_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
+    return build_report(context, STEM, warehouse, settings, render_management_pages)

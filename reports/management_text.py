@@ -438,15 +438,21 @@ def quality_sentence(fmt: Formatter, overall: float | None, quarantined_rows: in
 
 def executive_summary(fmt: Formatter, month: date | None, snapshot: dict[str, dict[str, Any]], scored: int,
                       high_risk: int, high_risk_value: float | None, total_value: float | None,
-                      quality_overall: float | None, quarantined_rows: int) -> list[str]:
-    """The 3–6 sentences opening the report."""
+                      quality_overall: float | None, quarantined_rows: int, churn_notice: str | None = None,
+                      churn_failed: bool = False) -> list[str]:
+    """The 3–6 sentences opening the report. ``churn_notice`` is the sentence the churn scoring
+    recorded when it was not built as asked: it replaces the risk sentence when the scoring failed or
+    scored nobody."""
     sentences: list[str | None] = []
     if month is not None:
         sentences += [revenue_sentence(fmt, month, snapshot.get("revenue")),
                       customers_sentence(fmt, month, snapshot), retention_sentence(fmt, month, snapshot)]
     else:
         sentences.append(LABELS[fmt.language]["no_complete_month"])
-    sentences.append(risk_sentence(fmt, scored, high_risk, high_risk_value, total_value))
+    if churn_notice and (churn_failed or not scored):
+        sentences.append(churn_notice)
+    else:
+        sentences.append(risk_sentence(fmt, scored, high_risk, high_risk_value, total_value))
     if month is not None:
         sentences.append(service_sentence(fmt, month, snapshot))
     sentences.append(quality_sentence(fmt, quality_overall, quarantined_rows))
@@ -502,13 +508,18 @@ def churn_model_sentences(fmt: Formatter, models: list[dict[str, Any]], selectio
 
 # --- strategy -----------------------------------------------------------------------------------------
 
-def segment_finding(fmt: Formatter, row: dict[str, Any], population_days: int = 365) -> str:
+def segment_finding(fmt: Formatter, row: dict[str, Any], population_days: int = 365,
+                    scores_available: bool = True) -> str:
     """What the data shows about one RFM segment: its share of revenue and of customers at high churn
-    risk with the value at risk (or why it has no churn scores)."""
+    risk with the value at risk (or why it has no churn scores: lapsed, or no scoring in this run when
+    ``scores_available`` is False)."""
     zh = fmt.language == "zh"
     if row.get("segment") is None:
         return "在 CRM 中但尚未成交，没有购买记录。" if zh else "In the CRM without a completed order yet."
     share = fmt.percent(row.get("revenue_share") or 0.0)
+    if not scores_available:
+        return (f"贡献 {share} 的营收；本次运行没有流失评分。" if zh
+                else f"{share} of revenue; no churn scores in this run.")
     scored = int(row.get("scored") or 0)
     if not scored:
         return (f"贡献 {share} 的营收；近 {population_days} 天没有购买，未做流失评分（已基本流失）。" if zh

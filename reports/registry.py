@@ -1,5 +1,10 @@
-"""Every report asset, in catalogue order, then the index that links them."""
+"""Every report asset, in catalogue order, then the index that links them; and the status check of
+each report (`<stem>_built_as_configured`, red when the report could not be generated)."""
 
+from dagster import AssetKey
+
+from checks.status_checks import build_status_check
+from reports.catalog import REPORTS
 from reports.churn_watchlist_report import churn_watchlist_report
 from reports.data_quality_report import data_quality_report
 from reports.index_page import reports_index
@@ -13,3 +18,4 @@ REPORT_ASSETS = [
     data_quality_report,
     reports_index,
 ]
+REPORT_STATUS_CHECKS = [build_status_check(AssetKey(["reports", entry.stem])) for entry in REPORTS]

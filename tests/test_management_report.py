@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assets.status import AssetStatus, failure_status, record_status
 from pipelines.sample_data import generate
 from pipelines.settings import PathSettings, load_thresholds
 from reports import management_data as data
@@ -16,9 +17,11 @@ from reports import management_text as text
 from reports.charts import plotly_script
 from reports.formatting import Formatter
 from reports.management_report import CHART_IDS, render_management_pages
+from reports.prediction_status import SUBJECTS
 from reports.publish import generation_time
 from tests.conftest import materialize_all
 from tests.inbox_builders import minimal_sales_inbox
+from tests.report_fixtures import absolute_paths, placeholders
 
 EPOCH = "1767225600"  # 2026-01-01 00:00 UTC
 GENERATED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
@@ -314,6 +317,81 @@ def test_action_lift_uses_the_latest_complete_list(tiny):
     assert [r["list_date"] for r in lift["open"]] == [date(2026, 5, 31)]
 
 
+# --- prediction statuses (quality.asset_status) in the churn and value sections ------------------------
+
+DEGRADED_EN = "Not enough history: the 90-day horizon needs 180 days, the data holds 120; the recency rule ships."
+DEGRADED_ZH = "历史不足：90 天的预测期需要 180 天数据，现有 120 天；上线的是最近购买规则。"
+
+
+def scored_warehouse() -> duckdb.DuckDBPyConnection:
+    """Two scored customers with CLV and an RFM table: enough for the risk, CLV and strategy parts."""
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA analytics")
+    conn.execute("""CREATE TABLE analytics.churn_scores AS SELECT * FROM (VALUES
+        ('a', 0.8, 'high', 1000.0, 800.0), ('b', 0.2, 'low', 500.0, 100.0))
+        t(customer_id, churn_probability, risk_tier, clv_12m, value_at_risk)""")
+    conn.execute("CREATE TABLE analytics.clv AS SELECT * FROM (VALUES ('a', 1000.0), ('b', 500.0)) "
+                 "t(customer_id, clv_12m)")
+    conn.execute("""CREATE TABLE analytics.rfm AS SELECT * FROM (VALUES
+        ('a', 'Champions', '重要价值客户', 900.0, 0.9, 'high', '高价值'),
+        ('b', 'Lost', '流失客户', 100.0, 0.1, 'low', '低价值'))
+        t(customer_id, segment, segment_zh, monetary, revenue_share, value_tier, value_tier_zh)""")
+    return conn
+
+
+def section(html: str, heading: str, next_heading: str) -> str:
+    start = html.index(f"<h3>{heading}</h3>")
+    return html[start:html.index(f"<h3>{next_heading}</h3>", start)]
+
+
+def test_a_degraded_prediction_shows_its_sentence_above_the_scores():
+    conn = scored_warehouse()
+    for asset in ("analytics/churn_scores", "analytics/clv"):
+        record_status(conn, AssetStatus(asset, "degraded", DEGRADED_EN, DEGRADED_ZH), JUNE)
+    pages = render_management_pages(conn, date(2026, 6, 30), GENERATED_AT, "¥", THRESHOLDS)
+    for language, sentence in (("en", DEGRADED_EN), ("zh", DEGRADED_ZH)):
+        sub = text.SUBSECTIONS[language]
+        risk = section(pages[language], sub["risk"], sub["clv"])
+        subject = SUBJECTS["analytics/churn_scores"][language]
+        notice = risk.index(f'data-status-of="analytics/churn_scores"><strong>{subject}</strong> {sentence}</div>')
+        # Above the scores, which are still shown.
+        assert notice < risk.index("<table>") < risk.index('<div id="mgmt-risk-tiers"')
+        clv = section(pages[language], sub["clv"], sub["models"])
+        assert clv.index('class="notice degraded"') < clv.index('<div id="mgmt-clv-histogram"')
+    # Scored customers: the summary keeps its risk sentence.
+    assert "1 of the 2 customers scored are at high churn risk" in pages["en"]
+
+
+def test_a_failed_prediction_shows_its_sentence_instead_of_the_section():
+    conn = scored_warehouse()  # rows left from an earlier run must not be shown as this run's
+    for asset in ("analytics/churn_scores", "analytics/churn_model_metrics", "analytics/clv"):
+        record_status(conn, failure_status(asset, ValueError("Input contains NaN at /srv/crm/churn.py")), JUNE)
+    pages = render_management_pages(conn, date(2026, 6, 30), GENERATED_AT, "¥", THRESHOLDS)
+    cause = {"en": "Could not be computed in this run (ValueError: Input contains NaN at churn.py)",
+             "zh": "本次运行未能计算（ValueError: Input contains NaN at churn.py）"}
+    for language in ("en", "zh"):
+        html, sub = pages[language], text.SUBSECTIONS[language]
+        for heading, following, asset in (("risk", "clv", "analytics/churn_scores"), ("clv", "models", "analytics/clv"),
+                                          ("models", "calibration", "analytics/churn_model_metrics"),
+                                          ("calibration", "forecast", "analytics/churn_model_metrics"),
+                                          ("forecast", "csat", "analytics/churn_model_metrics")):
+            part = section(html, sub[heading], sub[following])
+            assert f'<div class="notice failed" role="note" data-status-of="{asset}">' in part, (language, heading)
+            assert cause[language] in part
+            assert "<table>" not in part and "plotly-graph-div" not in part and "nodata" not in part
+        assert "/srv/crm" not in html
+        # The summary says why there is no risk figure; the strategy table does not call anyone lapsed.
+        assert f"<p>{SUBJECTS['analytics/churn_scores'][language]} {cause[language]}" in html
+    assert "no churn scores in this run" in pages["en"] and "already lapsed" not in pages["en"]
+    assert "本次运行没有流失评分" in pages["zh"]
+
+
+def test_no_recorded_status_shows_no_notice():
+    pages = render_management_pages(scored_warehouse(), date(2026, 6, 30), GENERATED_AT, "¥", THRESHOLDS)
+    assert all('class="notice' not in html for html in pages.values())
+    assert '<div id="mgmt-risk-tiers"' in pages["en"]
+
+
 # --- whole pages on generated warehouses -------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -379,6 +457,11 @@ def test_summary_sentence_and_cards_equal_the_kpi_table(pages, sample_conn, samp
     labels = dict(sample_conn.execute("SELECT kpi, label_zh FROM analytics.kpi_definitions").fetchall())
     for kpi in data.CARD_KPIS:
         assert f'data-kpi="{kpi}">\n    <div class="label">{labels[kpi]}</div>' in pages["zh"]
+
+
+def test_no_placeholder_value_or_machine_path_is_shown(pages):
+    for html in pages.values():
+        assert not placeholders(html) and not absolute_paths(html)
 
 
 def test_plotly_inlined_once_and_nothing_fetched(pages):

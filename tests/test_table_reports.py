@@ -14,13 +14,16 @@ import duckdb
 import pytest
 
 from assets.analytics.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
+from assets.status import AssetStatus, failure_status, record_status
 from pipelines.sample_data import generate
 from pipelines.settings import PathSettings, load_thresholds
 from reports.charts import plotly_script
 from reports.churn_watchlist_report import render_churn_watchlist_pages, watchlist_rows, watchlist_totals
 from reports.data_quality_report import render_data_quality_pages
 from reports.key_accounts_report import key_account_summary, render_key_accounts_pages
+from reports.prediction_status import SUBJECTS
 from tests.conftest import materialize_all
+from tests.report_fixtures import absolute_paths, placeholders
 
 AS_OF = date(2026, 6, 30)
 GENERATED_AT = datetime(2026, 7, 1, 8, 0, tzinfo=UTC)
@@ -188,6 +191,77 @@ def test_pages_say_no_data_when_the_tables_are_missing_or_empty(emptied):
     assert "Plotly" not in pages["data_quality"]["en"]  # no chart, no bundle
 
 
+def test_data_quality_report_shows_no_machine_path():
+    """Ingest errors may name files by their absolute path: the shareable page names them by the file."""
+    conn = duckdb.connect()
+    conn.execute("CREATE SCHEMA quality")
+    conn.execute("""CREATE TABLE quality.file_rejections AS SELECT * FROM (VALUES
+        ('sales', '/srv/crm/data/inbox/sales/bad.xlsx', 'h1',
+         'cannot read /srv/crm/data/inbox/sales/bad.xlsx (lock on /srv/crm/data/warehouse.duckdb) for a@b.cn',
+         TIMESTAMP '2026-06-30 01:00:00'))
+        t(source, source_file, file_hash, error, rejected_at)""")
+    conn.execute("""CREATE TABLE quality.quarantine AS SELECT * FROM (VALUES
+        ('sales_order_lines', 'C:\\exports\\orders.csv', NULL, 2, 'malformed line: /tmp/x/y.csv:2', 'ingest', false))
+        t(kind, source_file, sheet, row_number, rule, stage, resolved)""")
+    pages = render_data_quality_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    for page in pages.values():
+        assert "/srv/crm" not in page and "C:\\" not in page and "/tmp/x" not in page and "a@b.cn" not in page
+        assert "cannot read bad.xlsx (lock on warehouse.duckdb) for a***@b.cn" in page
+        assert ">bad.xlsx<" in page and ">orders.csv<" in page and "malformed line: y.csv:2" in page
+
+
+# --- prediction statuses (quality.asset_status) -------------------------------------------------------------
+
+FALLBACK_EN = "Only one kind of outcome in the training window: the recency rule ships."
+FALLBACK_ZH = "训练窗口中只有一种结果：上线的是最近购买规则。"
+
+
+def card_values(page: str) -> list[str]:
+    return re.findall(r'<div class="card"><div class="value[^"]*">([^<]*)</div>', page)
+
+
+def test_fallback_scores_are_listed_under_the_recorded_sentence():
+    conn = tiny_warehouse()
+    for asset in ("analytics/churn_scores", "analytics/clv"):
+        record_status(conn, AssetStatus(asset, "degraded", FALLBACK_EN, FALLBACK_ZH), AS_OF)
+    watchlist = render_churn_watchlist_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    key_accounts = render_key_accounts_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    for language, sentence in (("en", FALLBACK_EN), ("zh", FALLBACK_ZH)):
+        page = watchlist[language]
+        subject = SUBJECTS["analytics/churn_scores"][language]
+        notice = page.index(f'data-status-of="analytics/churn_scores"><strong>{subject}</strong> {sentence}</div>')
+        assert notice < page.index('id="watchlist"') and len(table_rows(page, "watchlist")) == 3
+        assert 'data-status-of="analytics/clv"' in page
+        page = key_accounts[language]
+        columns = {"en": "Churn risk / Value at risk:", "zh": "流失风险 / 面临流失价值："}[language]
+        assert f'data-status-of="analytics/churn_scores"><strong>{columns}</strong> {sentence}' in page
+        predicted = {"en": "Predicted 12m value:", "zh": "预测 12 月价值："}[language]
+        assert f'data-status-of="analytics/clv"><strong>{predicted}</strong> {sentence}' in page
+        assert page.index('class="notice degraded"') < page.index('id="key-accounts"')
+        assert [r[16][0] for r in table_rows(page, "key-accounts")][:2] == (
+            ["Medium", "High"] if language == "en" else ["中", "高"])
+
+
+def test_failed_scores_say_why_instead_of_an_empty_watchlist():
+    conn = tiny_warehouse()
+    conn.execute("DELETE FROM analytics.churn_scores")  # a failed scoring writes its tables empty
+    record_status(conn, failure_status("analytics/churn_scores", MemoryError("out of memory")), AS_OF)
+    watchlist = render_churn_watchlist_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    key_accounts = render_key_accounts_pages(conn, AS_OF, GENERATED_AT, "¥", THRESHOLDS)
+    for language in ("en", "zh"):
+        page = watchlist[language]
+        assert '<div class="notice failed" role="note" data-status-of="analytics/churn_scores">' in page
+        assert "MemoryError: out of memory" in page
+        assert 'id="watchlist"' not in page and 'class="empty"' not in page  # not "nobody at risk"
+        assert card_values(page)[:3] == ["—", "—", "—"]
+        page = key_accounts[language]
+        assert "MemoryError: out of memory" in page
+        # Nobody is "not scored" (= no recent purchase) when the scoring did not run; the card is empty.
+        assert {r[16][0] for r in table_rows(page, "key-accounts")} == {"—"}
+        assert card_values(page)[4] == "—"
+        assert "Not scored" not in page and "未评分</" not in page
+
+
 # --- a small generated warehouse -------------------------------------------------------------------------
 
 
@@ -325,6 +399,12 @@ def test_data_from_the_warehouse_is_escaped(built, tmp_path):
         for language, page in by_language.items():
             assert XSS not in page, (stem, language)
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, (stem, language)
+
+
+def test_no_placeholder_value_or_machine_path_is_shown(pages):
+    problems = [f"{stem}.{language}: {found}" for stem, by_language in pages.items()
+                for language, html in by_language.items() for found in placeholders(html) + absolute_paths(html)]
+    assert not problems, problems
 
 
 def test_no_raw_phone_number_or_email_address_in_any_page(pages):
