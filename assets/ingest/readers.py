@@ -161,7 +161,7 @@ def _text_preview(
         choice = sniff_delimiter(lines, options.delimiter, header_score, _prefer(path))
     rows = [split_line(line, choice.delimiter) for line in lines[: options.header_search_rows]]
     gz = "gzip'd " if file_format is FileFormat.GZIP_TEXT else ""
-    return TablePreview(None, rows, f"{gz}{encoding} text, {choice.description}", choice.delimiter,
+    return TablePreview(None, rows, f"{gz}text in {encoding}, {choice.description}", choice.delimiter,
                         empty=not text.strip())
 
 
@@ -185,7 +185,7 @@ def read_text_table(
     frame, totals = set_aside_totals(parsed.frame, choice.delimiter)
     frame = frame.rename(dict(zip(frame.columns[1:], display_names(parsed.headers), strict=True)))
     gz = "gzip'd " if file_format is FileFormat.GZIP_TEXT else ""
-    reading = "; ".join([f"{gz}{decoded.encoding} text, {choice.description}", *decoded.notes])
+    reading = "; ".join([f"{gz}text in {decoded.encoding}, {choice.description}", *decoded.notes])
     return ExportTable(None, parsed.headers, frame, tuple(sorted([*parsed.set_aside, *totals],
                        key=lambda r: r.row_number)), header_row, parsed.blank_rows, reading)
 

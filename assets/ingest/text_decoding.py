@@ -77,6 +77,11 @@ def _shifted(exc: UnicodeDecodeError, offset: int) -> UnicodeDecodeError:
     return UnicodeDecodeError(exc.encoding, exc.object, exc.start + offset, exc.end + offset, exc.reason)
 
 
+def _is_utf8_text(prefix: bytes) -> bool:
+    """Enough UTF-8 multi-byte characters to be sure the text was UTF-8 up to here."""
+    return len(prefix.translate(None, delete=bytes(range(0xC2)))) >= _UTF8_EVIDENCE
+
+
 def locate(prefix: str, delimiter: str) -> tuple[int, int]:
     """(row, 1-based column) where text continuing after ``prefix`` sits, rows as a spreadsheet
     numbers them (a quoted value with line breaks is one row)."""
@@ -140,8 +145,7 @@ def decode_export(data: bytes, label: str, delimiter: str = ",") -> DecodedText:
         notes.append("the file ends in the middle of a character (cut off?); the broken last character was dropped")
         return _finish(body[:error.start], encoding, notes)
     prefix = body[:error.start]
-    utf8_characters = len(prefix.translate(None, delete=bytes(range(0xC2))))
-    if utf8_characters >= _UTF8_EVIDENCE:
+    if _is_utf8_text(prefix):
         where = _where(prefix.decode("utf-8"), delimiter)
         raise ExportFormatError(
             f"{label}, {where}: the file is UTF-8 text up to here, but bytes {_bad_bytes(body, error.start)} are "
@@ -170,6 +174,7 @@ def decode_head(head: bytes) -> tuple[str, str]:
         return head.decode(codec, errors="replace"), "UTF-16 LE" if codec.endswith("le") else "UTF-16 BE"
     body = head[len(bom[0]):] if bom else head
     error = utf8_error(body)
-    if error is None or (error.reason == "unexpected end of data" and error.start >= len(body) - 3):
-        return body.decode("utf-8", errors="ignore"), "UTF-8 with byte-order mark" if bom else "UTF-8"
+    cut = error is not None and error.reason == "unexpected end of data" and error.start >= len(body) - 3
+    if error is None or cut or _is_utf8_text(body[:error.start]):
+        return body.decode("utf-8", errors="replace"), "UTF-8 with byte-order mark" if bom else "UTF-8"
     return body.decode("gb18030", errors="replace"), GBK
