@@ -166,9 +166,10 @@ def detect_kind(headers: list[str], candidates: list[ExportKind], file_label: st
     """
     qualified = [kind for kind in candidates if not kind.missing_required(headers)]
     if not qualified:
+        where = "of this folder" if len({k.source for k in candidates}) == 1 else "this pipeline knows"
         closest = min(candidates, key=lambda kind: (len(kind.missing_required(headers)), -kind.matched_count(headers)))
         raise ExportFormatError(
-            f"{file_label}, row {row}: headers {[h for h in headers if h]} match no export kind of this folder; "
+            f"{file_label}, row {row}: headers {[h for h in headers if h]} match no export kind {where}; "
             f"closest is {closest.name}, which is missing required column(s) {closest.missing_required(headers)}. "
             f"Add your header names as aliases (CRM_COLUMN_ALIASES) or rename the columns."
         )
