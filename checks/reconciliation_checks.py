@@ -2,6 +2,7 @@
 
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
+from assets.staging.build import file_join
 from assets.staging.specs import SPECS
 from pipelines.resources import Warehouse
 
@@ -89,15 +90,12 @@ SELECT f.source_file, f.sheet,
        b.rows_quarantined AS table_quarantined, b.rows_rejected AS table_rejected,
        coalesce(w.n, 0) + coalesce(q.ingest, 0) = coalesce(l.loaded, 0) AS raw_matches_log
 FROM files f
-LEFT JOIN log l ON l.source_file = f.source_file AND l.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN rejected r ON r.source_file = f.source_file AND r.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN staged s ON s.source_file = f.source_file AND s.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN raw_rows w ON w.source_file = f.source_file AND w.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN quarantined q ON q.source_file = f.source_file AND q.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN quality.reconciliation_by_file b
-  ON b.kind = $kind AND b.source_file = f.source_file AND b.sheet IS NOT DISTINCT FROM f.sheet
+{joins}
 ORDER BY f.source_file, f.sheet NULLS FIRST
 """
+BY_FILE_CHECK_JOINS = "\n".join(file_join(relation, alias) for relation, alias in (
+    ("log", "l"), ("rejected", "r"), ("staged", "s"), ("raw_rows", "w"), ("quarantined", "q"),
+    ("(SELECT * FROM quality.reconciliation_by_file WHERE kind = $kind)", "b")))
 
 
 def _file_problems(rows: list[tuple]) -> list[str]:
@@ -136,7 +134,8 @@ def build_file_reconciliation_check(kind: str) -> AssetChecksDefinition:
     )
     def _check(warehouse: Warehouse) -> AssetCheckResult:
         with warehouse.connect() as conn:
-            rows = conn.execute(BY_FILE_RECOMPUTE_SQL.format(kind=kind), {"kind": kind}).fetchall()
+            recompute = BY_FILE_RECOMPUTE_SQL.format(kind=kind, joins=BY_FILE_CHECK_JOINS)
+            rows = conn.execute(recompute, {"kind": kind}).fetchall()
         problems = _file_problems(rows)
         return AssetCheckResult(
             passed=not problems,

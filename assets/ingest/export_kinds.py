@@ -114,13 +114,20 @@ def _read_toml(path: str | Path | None) -> dict:
         return tomllib.load(handle)
 
 
-def load_export_kinds(extra_aliases_file: str | Path | None = None) -> dict[str, ExportKind]:
-    """Read the shipped export kinds and add the user's extra aliases, if any."""
-    shipped = _read_toml(SHIPPED_EXPORT_KINDS_FILE)["kinds"]
-    extra = _read_toml(extra_aliases_file).get("kinds", {})
+def _shipped_and_extra(section: str, extra_aliases_file: str | Path | None, what: str) -> tuple[dict, dict]:
+    """One section of the shipped export_kinds.toml and of the user's alias file, which may only
+    name entries the shipped file has."""
+    shipped = _read_toml(SHIPPED_EXPORT_KINDS_FILE)[section]
+    extra = _read_toml(extra_aliases_file).get(section, {})
     unknown = sorted(set(extra) - set(shipped))
     if unknown:
-        raise ValueError(f"{extra_aliases_file}: unknown export kinds {unknown}; known: {sorted(shipped)}")
+        raise ValueError(f"{extra_aliases_file}: unknown {what} {unknown}; known: {sorted(shipped)}")
+    return shipped, extra
+
+
+def load_export_kinds(extra_aliases_file: str | Path | None = None) -> dict[str, ExportKind]:
+    """Read the shipped export kinds and add the user's extra aliases, if any."""
+    shipped, extra = _shipped_and_extra("kinds", extra_aliases_file, "export kinds")
 
     kinds: dict[str, ExportKind] = {}
     for name, spec in shipped.items():
@@ -146,11 +153,7 @@ def load_export_kinds(extra_aliases_file: str | Path | None = None) -> dict[str,
 
 def load_source_folders(extra_aliases_file: str | Path | None = None) -> dict[str, str]:
     """Folder name key (see :func:`header_key`) -> source system, shipped names plus the user's."""
-    shipped = _read_toml(SHIPPED_EXPORT_KINDS_FILE)["sources"]
-    extra = _read_toml(extra_aliases_file).get("sources", {})
-    unknown = sorted(set(extra) - set(shipped))
-    if unknown:
-        raise ValueError(f"{extra_aliases_file}: unknown sources {unknown}; known: {sorted(shipped)}")
+    shipped, extra = _shipped_and_extra("sources", extra_aliases_file, "sources")
     folders: dict[str, str] = {}
     for source, spec in shipped.items():
         for name in [source, *spec.get("folders", []), *extra.get(source, {}).get("folders", [])]:

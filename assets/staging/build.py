@@ -140,6 +140,12 @@ def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> S
     return result
 
 
+def file_join(relation: str, alias: str) -> str:
+    """LEFT JOIN of a per-(file, sheet) relation onto the file list ``f`` (sheet may be NULL)."""
+    return (f"LEFT JOIN {relation} {alias} "
+            f"ON {alias}.source_file = f.source_file AND {alias}.sheet IS NOT DISTINCT FROM f.sheet")
+
+
 BY_FILE_SQL = """
 WITH log AS (
     SELECT source_file, sheet,
@@ -174,14 +180,11 @@ SELECT $kind, f.source_file, f.sheet,
        coalesce(r.rows_rejected, 0), coalesce(l.duplicate_rows, 0), coalesce(sp.n, 0), coalesce(rp.n, 0),
        coalesce(l.blank_rows, 0), r.note
 FROM files f
-LEFT JOIN log l ON l.source_file = f.source_file AND l.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN rejected r ON r.source_file = f.source_file AND r.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN staged s ON s.source_file = f.source_file AND s.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN quarantined q ON q.source_file = f.source_file AND q.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN superseded sp ON sp.source_file = f.source_file AND sp.sheet IS NOT DISTINCT FROM f.sheet
-LEFT JOIN repeated rp ON rp.source_file = f.source_file AND rp.sheet IS NOT DISTINCT FROM f.sheet
+{joins}
 ORDER BY f.source_file, f.sheet NULLS FIRST
 """
+BY_FILE_JOINS = "\n".join(file_join(relation, alias) for relation, alias in (
+    ("log", "l"), ("rejected", "r"), ("staged", "s"), ("quarantined", "q"), ("superseded", "sp"), ("repeated", "rp")))
 
 UNKNOWN_BY_FILE_SQL = """
 SELECT 'unknown', source_file, sheet, coalesce(sum(rows_rejected), 0), 0, 0, 0, coalesce(sum(rows_rejected), 0),
@@ -195,8 +198,8 @@ def _account_by_file(conn: duckdb.DuckDBPyConnection, kind: str, any_failure: st
     """Refresh this kind's rows of ``quality.reconciliation_by_file`` (and those of files whose kind
     could not be told, which only rejections feed)."""
     conn.execute("DELETE FROM quality.reconciliation_by_file WHERE kind IN (?, ?)", [kind, UNKNOWN_KIND])
-    conn.execute(f"INSERT INTO quality.reconciliation_by_file {BY_FILE_SQL.format(kind=kind, any_failure=any_failure)}",
-                 {"kind": kind})
+    by_file = BY_FILE_SQL.format(kind=kind, any_failure=any_failure, joins=BY_FILE_JOINS)
+    conn.execute(f"INSERT INTO quality.reconciliation_by_file {by_file}", {"kind": kind})
     conn.execute(f"INSERT INTO quality.reconciliation_by_file {UNKNOWN_BY_FILE_SQL}")
 
 
