@@ -176,39 +176,41 @@ def _fast_path(body: bytes, delimiter: str, header_row: int) -> ParsedCsv | None
     if len(headers) != frame.width:
         return None
     body_lines = lines.slice(1)
-    if (body_lines.str.count_matches('"', literal=True).fill_null(0) % 2 == 1).any():
+    quoted = body_lines.str.contains('"', literal=True).fill_null(False)
+    if quoted.any() and (body_lines.filter(quoted).str.count_matches('"', literal=True) % 2 == 1).any():
         return None  # a record spans lines, or a quote is never closed
-    names = [f"c{i}" for i in range(frame.width)]
-    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-    unquoted = body_lines.str.replace_all(_QUOTED, "")
-    fields = unquoted.str.count_matches(delimiter, literal=True).fill_null(0) + 1
-    trimmed = unquoted.str.strip_chars_end(delimiter + " \t").str.count_matches(delimiter, literal=True)
-    trimmed = trimmed.fill_null(0) + 1
+    frame = frame.rename(dict(zip(frame.columns, [f"c{i}" for i in range(frame.width)], strict=True)))
     width, named = len(headers), _trimmed_width(headers)
-    checks = pl.DataFrame({
-        "_row_number": pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True, dtype=pl.Int64),
-        "_blank": pl.Series(_all_empty(frame, names)) & (trimmed <= width),
-        "_fields": fields,
-        "_trimmed": trimmed,
-        "_line": body_lines,
-    })
-    malformed = checks.filter(~pl.col("_blank") & ((pl.col("_fields") < named) | (pl.col("_trimmed") > width)))
-    set_aside = [
-        SetAsideRow(row, f"malformed line: expected {width} fields, found {found}", (text or "")[:MAX_RAW_TEXT])
-        for row, found, text in malformed.select("_row_number", "_fields", "_line").iter_rows()
-    ]
-    keep = ~checks["_blank"] & ~checks["_row_number"].is_in(malformed["_row_number"].implode())
-    frame = pl.concat([checks.select("_row_number"), frame], how="horizontal").filter(keep)
-    return ParsedCsv(headers, frame, set_aside, int(checks["_blank"].sum()))
+    # Fields per line: delimiters + 1, counted without the quoted values on the (few) quoted lines.
+    fields = body_lines.str.count_matches(delimiter, literal=True).fill_null(0) + 1
+    if quoted.any():
+        at = quoted.arg_true()
+        fields = fields.scatter(at, _unquoted(body_lines.gather(at)).str.count_matches(delimiter, literal=True) + 1)
+    blank = body_lines.is_null() | ~body_lines.str.contains(f'[^"{re.escape(delimiter)}\\s]').fill_null(False)
+    # Lines of another width are malformed unless the difference is only trailing empty fields.
+    odd = ((fields != width) & ~blank).arg_true()
+    malformed: list[int] = []
+    set_aside: list[SetAsideRow] = []
+    if len(odd):
+        texts = body_lines.gather(odd)
+        trimmed = _unquoted(texts).str.strip_chars_end(delimiter + " \t").str.count_matches(delimiter, literal=True)
+        for index, found, kept, text in zip(odd.to_list(), fields.gather(odd).to_list(),
+                                            (trimmed.fill_null(0) + 1).to_list(), texts.to_list(), strict=True):
+            if found < named or kept > width:
+                malformed.append(index)
+                set_aside.append(SetAsideRow(header_row + 1 + index, f"malformed line: expected {width} fields, "
+                                             f"found {found}", (text or "")[:MAX_RAW_TEXT]))
+    keep = ~blank
+    if malformed:
+        keep = keep & ~pl.int_range(0, frame.height, eager=True, dtype=pl.UInt32).is_in(
+            pl.Series(malformed, dtype=pl.UInt32).implode())
+    numbers = pl.int_range(header_row + 1, header_row + 1 + frame.height, eager=True, dtype=pl.Int64)
+    frame = frame.with_columns(numbers.alias("_row_number")).select("_row_number", *frame.columns).filter(keep)
+    return ParsedCsv(headers, frame, set_aside, int(blank.sum()))
 
 
-def _all_empty(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Series:
-    """True for the rows whose every cell is empty or whitespace."""
-    if not columns:
-        return pl.Series([True] * frame.height, dtype=pl.Boolean)
-    return frame.select(
-        pl.all_horizontal(pl.col(c).str.strip_chars().fill_null("") == "" for c in columns)
-    ).to_series()
+def _unquoted(lines: pl.Series) -> pl.Series:
+    return lines.str.replace_all(_QUOTED, "")
 
 
 def _slow_path(text: str, delimiter: str, label: str, header_row: int) -> ParsedCsv:

@@ -40,6 +40,7 @@ from assets.ingest.text_decoding import decode_export, decode_head
 HEAD_BYTES = 1 << 16
 TOTALS_WORDS = frozenset({"合计", "总计", "小计", "总合计", "合计金额", "total", "totals", "grandtotal", "subtotal",
                           "sum"})
+_TOTALS_HINT = "(?i)合计|总计|小计|total|sum"
 _ENCODING_CODES = {"UTF-8": "utf-8", "UTF-8 with byte-order mark": "utf-8-sig", "GBK (GB18030)": "gb18030"}
 
 
@@ -199,10 +200,15 @@ def set_aside_totals(frame: pl.DataFrame, separator: str = ",") -> tuple[pl.Data
     columns = frame.columns[1:]
     if not columns or frame.is_empty():
         return frame, []
-    first = pl.coalesce([
+    # Cheap first pass on the first non-null cell of each row; the exact rule only on what it finds.
+    first = frame.select(pl.coalesce(columns)).to_series()
+    candidates = first.str.contains(_TOTALS_HINT).fill_null(False)
+    if not candidates.any():
+        return frame, []
+    exact = pl.coalesce([
         pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in columns
-    ]).str.replace_all(r"[\s:：]", "").str.to_lowercase()
-    flagged = frame.with_columns(first.is_in(list(TOTALS_WORDS)).fill_null(False).alias("_totals"))
+    ]).str.replace_all(r"[\s:：]", "").str.to_lowercase().is_in(list(TOTALS_WORDS)).fill_null(False)
+    flagged = frame.with_columns((pl.lit(candidates) & exact).alias("_totals"))
     totals = flagged.filter(pl.col("_totals"))
     if totals.is_empty():
         return frame, []
@@ -214,8 +220,13 @@ def set_aside_totals(frame: pl.DataFrame, separator: str = ",") -> tuple[pl.Data
     return flagged.filter(~pl.col("_totals")).drop("_totals"), rows
 
 
+def _filled(column: str) -> pl.Expr:
+    """A cell with something other than whitespace in it."""
+    return pl.col(column).str.contains(r"\S").fill_null(False)
+
+
 def _blank(frame: pl.DataFrame) -> pl.Expr:
-    return pl.all_horizontal(pl.col(c).str.strip_chars().fill_null("") == "" for c in frame.columns)
+    return ~pl.any_horizontal(_filled(c) for c in frame.columns)
 
 
 # --- workbooks --------------------------------------------------------------------------------------
@@ -269,8 +280,7 @@ def _sheet_is_empty(reader: fastexcel.ExcelReader, sheet: str) -> bool:
 def _sheet_table(frame: pl.DataFrame, sheet: str, header_row: int, reading: str) -> ExportTable:
     body = frame.slice(header_row)
     headers = [(cell or "").replace("\ufeff", "").strip() for cell in frame.row(header_row - 1)]
-    filled = body.select(pl.col(c).str.strip_chars().fill_null("").ne("").any() for c in body.columns).row(0) if (
-        body.height) else (False,) * body.width
+    filled = body.select(_filled(c).any() for c in body.columns).row(0) if body.height else (False,) * body.width
     width = max((i + 1 for i in range(len(headers)) if headers[i] or filled[i]), default=0)
     headers, body = headers[:width], body.select(body.columns[:width])  # drop trailing empty columns
     body = body.rename(dict(zip(body.columns, display_names(headers), strict=True)))
