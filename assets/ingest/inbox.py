@@ -298,15 +298,21 @@ def scan_inbox(
             continue
         stat = path.stat()
         rows = cached.get(relative)
-        if rows and all(r[9] == stat.st_size and r[10] == stat.st_mtime_ns and r[11] == fingerprint and r[12]
-                        for r in rows):
+        unchanged = bool(rows) and all(r[9] == stat.st_size and r[10] == stat.st_mtime_ns and r[11] == fingerprint
+                                       for r in rows)
+        if unchanged and all(r[12] for r in rows):
             entries.append(_from_cache(rows, path, relative, source, stat.st_mtime_ns))
             continue
         reason = ignore_reason(relative)
+        file_hash = None if reason is not None else file_sha256(path)
+        if unchanged and file_hash == rows[0][8]:  # modified just before the last scan: same content after all
+            conn.execute("UPDATE raw.inbox_files SET trusted = ? WHERE source_file = ?",
+                         [time.time_ns() - stat.st_mtime_ns >= _RACY_NS, relative])
+            entries.append(_from_cache(rows, path, relative, source, stat.st_mtime_ns))
+            continue
         if reason is not None:
-            tables, delimiter, file_hash = [InboxTable(None, "ignored", reason=reason)], None, None
+            tables, delimiter = [InboxTable(None, "ignored", reason=reason)], None
         else:
-            file_hash = file_sha256(path)
             others = [k for k in kinds if k not in candidates]
             tables, delimiter = classify_file(path, relative, candidates, others if source else [], options, inbox_dir)
         entry = InboxFile(relative, path, source, file_hash, _modified_at(stat.st_mtime_ns), file_sequence(relative),
