@@ -2,9 +2,9 @@
 
 ``quality.quarantine`` has one row per (export row, broken rule): kind, source_file, sheet,
 row_number (as a spreadsheet shows it), column_name, rule, raw_value (the text as delivered),
-loaded_at, stage (``ingest`` for malformed CSV records, ``staging`` for rows breaking a staging
-rule), and resolved / resolved_by_file: a quarantined row counts as resolved once a later delivery
-brings a valid row with the same business key.
+loaded_at, stage (``ingest`` for text records of the wrong width and totals rows, ``staging`` for
+rows breaking a staging rule), and resolved / resolved_by_file: a quarantined row counts as
+resolved once a later delivery brings a valid row with the same business key.
 """
 
 from __future__ import annotations

@@ -6,24 +6,30 @@ from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity,
 from assets.ingest.export_kinds import load_export_kinds
 from pipelines.resources import Warehouse
 
+# Rejections this kind's check lists: files or sheets of this kind, and those whose kind could not
+# be told that lie in this kind's source folder or outside any source folder.
+REJECTIONS_SQL = """
+SELECT source_file || coalesce(' [sheet ' || sheet || ']', '') AS label, error
+FROM quality.file_rejections r
+WHERE (coalesce(kind, 'unknown') = ? OR (coalesce(kind, 'unknown') = 'unknown' AND source IN (?, 'unknown')))
+  AND NOT EXISTS (SELECT 1 FROM raw.load_log l WHERE l.source_file = r.source_file
+                  AND l.file_hash <> r.file_hash AND l.loaded_at > r.rejected_at)
+ORDER BY source_file, sheet NULLS FIRST"""
+
 
 def build_file_rejection_check(kind: str, source: str) -> AssetChecksDefinition:
-    """WARN when files in the kind's inbox folder were rejected (unreadable, unknown headers...)."""
+    """WARN when files or sheets that could be of this kind were rejected (unreadable, unknown headers...)."""
 
     @asset_check(
         asset=AssetKey(["raw", kind]),
         name="all_files_readable",
-        description=f"Every file in the inbox folder '{source}' could be read and recognised. A rejected "
-        "file is listed with the reason (file, row, column); nothing from it was loaded.",
+        description=f"Every file and sheet of this kind, in the '{source}' inbox folder or outside any source "
+        "folder, could be read and recognised. A rejected one is listed with the reason (file, sheet, row, "
+        "column); nothing from it was loaded.",
     )
     def _check(warehouse: Warehouse) -> AssetCheckResult:
         with warehouse.connect() as conn:
-            rows = conn.execute(
-                "SELECT source_file, error FROM quality.file_rejections r WHERE source = ? "
-                "AND NOT EXISTS (SELECT 1 FROM raw.load_log l WHERE l.source_file = r.source_file "
-                "AND l.file_hash <> r.file_hash AND l.loaded_at > r.rejected_at) ORDER BY source_file",
-                [source],
-            ).fetchall()
+            rows = conn.execute(REJECTIONS_SQL, [kind, source]).fetchall()
         return AssetCheckResult(
             passed=not rows,
             severity=AssetCheckSeverity.WARN,

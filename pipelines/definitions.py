@@ -13,7 +13,7 @@ from assets.staging.assets import STAGING_ASSETS
 from checks.analytics_registry import ANALYTICS_CHECKS
 from checks.ingest_checks import INGEST_CHECKS, SCHEMA_DRIFT_CHECKS
 from checks.integrity_checks import INTEGRITY_CHECKS
-from checks.reconciliation_checks import RECONCILIATION_CHECKS
+from checks.reconciliation_checks import FILE_RECONCILIATION_CHECKS, RECONCILIATION_CHECKS
 from checks.staging_checks import STAGING_CHECKS
 from pipelines.jobs import materialize_everything, nightly_schedule
 from pipelines.resources import PipelineSettings, Warehouse
@@ -33,6 +33,7 @@ ALL_CHECKS = [
     *INGEST_CHECKS,
     *SCHEMA_DRIFT_CHECKS,
     *RECONCILIATION_CHECKS,
+    *FILE_RECONCILIATION_CHECKS,
     *STAGING_CHECKS,
     *INTEGRITY_CHECKS,
     *ANALYTICS_CHECKS,

@@ -1,5 +1,6 @@
 """Ingestion into raw.*: exactly once per file content, atomic per file, bad files rejected by name."""
 
+import os
 import shutil
 from datetime import datetime
 from pathlib import Path
@@ -9,6 +10,8 @@ import pytest
 
 from assets.ingest.export_kinds import load_export_kinds
 from assets.ingest.loader import load_export_kind
+from assets.staging.build import build_staging_table
+from assets.staging.specs import SPECS
 from tests.inbox_builders import four_source_inbox, write_csv
 
 KINDS = load_export_kinds()
@@ -141,3 +144,103 @@ def test_a_kill_inside_the_transaction_rolls_the_file_back(conn, tmp_path):
     assert count(conn, "raw.sales_order_lines") == 0
     assert load_sales(conn, tmp_path).rows_loaded == 5
     assert count(conn, "raw.sales_order_lines") == 5
+
+
+# --- the inbox scan: every file classified once per version, errors contained -------------------------
+
+ALL = list(KINDS.values())
+OLD = datetime(2025, 9, 1).timestamp()
+HEADER = ["订单编号", "客户编码", "下单时间", "金额"]
+
+
+def load_all(conn, inbox: Path, **kwargs):
+    return {k.name: load_export_kind(conn, inbox, k, ALL, **kwargs) for k in ALL}
+
+
+def test_a_same_size_rewrite_right_after_a_load_is_noticed(conn, tmp_path):
+    path = write_csv(tmp_path / "sales" / "o.csv", HEADER, [["O1", "C1", "2025-01-01", "10"]])
+    load_sales(conn, tmp_path)
+    write_csv(path, HEADER, [["O1", "C1", "2025-01-01", "12"]])  # same size, same second
+    assert load_sales(conn, tmp_path).rows_loaded == 1
+    assert conn.execute("SELECT count(DISTINCT _file_hash) FROM raw.sales_order_lines").fetchone()[0] == 2
+
+
+def test_an_unchanged_file_is_not_read_again(conn, tmp_path, monkeypatch):
+    import assets.ingest.inbox as inbox
+
+    path = write_csv(tmp_path / "sales" / "o.csv", HEADER, [["O1", "C1", "2025-01-01", "10"]])
+    os.utime(path, (OLD, OLD))
+    load_all(conn, tmp_path)
+    hashed = []
+    monkeypatch.setattr(inbox, "file_sha256", lambda p: hashed.append(p) or "x")
+    assert load_all(conn, tmp_path)["sales_order_lines"].already_loaded == ["sales/o.csv"]
+    assert hashed == []
+
+
+def test_any_error_while_reading_one_file_is_contained(conn, tmp_path, monkeypatch):
+    import assets.ingest.loader as loader
+
+    write_csv(tmp_path / "sales" / "a.csv", HEADER, [["O1", "C1", "2025-01-01", "10"]])
+    write_csv(tmp_path / "sales" / "b.csv", HEADER, [["O2", "C2", "2025-01-01", "10"]])
+    original = loader.read_export
+
+    def explode(path, *args, **kwargs):
+        if path.name == "a.csv":
+            raise RuntimeError(f"parser crashed on {path.resolve()}")
+        return original(path, *args, **kwargs)
+
+    monkeypatch.setattr(loader, "read_export", explode)
+    report = load_sales(conn, tmp_path)
+    assert report.files_loaded == ["sales/b.csv"]
+    error = report.rejected["sales/a.csv"]
+    assert error.startswith("sales/a.csv: could not be read (RuntimeError: parser crashed on sales/a.csv)")
+    assert str(tmp_path) not in error
+    assert conn.execute("SELECT source_file, kind FROM quality.file_rejections").fetchall() == [
+        ("sales/a.csv", "sales_order_lines")]
+
+
+def test_a_rejected_file_that_loads_after_an_alias_is_added_is_no_longer_rejected(conn, tmp_path):
+    write_csv(tmp_path / "sales" / "o.csv", ["Kundennummer", "下单时间", "金额"], [["C1", "2025-01-01", "10"]])
+    assert "sales/o.csv" in load_sales(conn, tmp_path).rejected
+    aliases = tmp_path.parent / f"{tmp_path.name}-aliases.toml"  # outside the inbox
+    aliases.write_text('[kinds.sales_order_lines.columns]\ncustomer_code = ["Kundennummer"]\n', encoding="utf-8")
+    sales = load_export_kinds(aliases)["sales_order_lines"]
+    assert load_export_kind(conn, tmp_path, sales, [sales]).rows_loaded == 1
+    assert count(conn, "quality.file_rejections") == 0
+
+
+def test_files_anywhere_are_recognised_by_their_header(conn, tmp_path):
+    write_csv(tmp_path / "orders.csv", HEADER, [["O1", "C1", "2025-01-01", "10"]])
+    write_csv(tmp_path / "export" / "客户.csv", ["客户ID", "公司名称"], [["FX-9", "某公司"]])
+    reports = load_all(conn, tmp_path)
+    assert reports["sales_order_lines"].files_loaded == ["orders.csv"]
+    assert reports["crm_accounts"].files_loaded == ["export/客户.csv"]
+    statuses = conn.execute("SELECT source_file, source, status, kind FROM raw.inbox_files ORDER BY 1").fetchall()
+    assert statuses == [("export/客户.csv", "unknown", "export", "crm_accounts"),
+                        ("orders.csv", "unknown", "export", "sales_order_lines")]
+
+
+def staged_amounts(conn, inbox: Path) -> dict[str, str]:
+    load_sales(conn, inbox)
+    conn.execute("CREATE SCHEMA IF NOT EXISTS staging")
+    build_staging_table(conn, SPECS["sales_order_lines"])
+    return {o: str(a) for o, a in conn.execute("SELECT order_id, amount FROM staging.sales_order_lines").fetchall()}
+
+
+def test_within_one_delivery_the_file_modified_later_wins_whatever_its_name(conn, tmp_path):
+    newer = write_csv(tmp_path / "sales" / "a_corrected.csv", HEADER, [["O1", "C1", "2025-01-01", "12"]])
+    older = write_csv(tmp_path / "sales" / "z_original.csv", HEADER, [["O1", "C1", "2025-01-01", "10"]])
+    os.utime(older, (OLD, OLD))
+    os.utime(newer, (OLD + 60, OLD + 60))
+    assert staged_amounts(conn, tmp_path) == {"O1": "12.00"}
+
+
+def test_files_modified_at_the_same_instant_go_by_the_version_in_their_name(conn, tmp_path):
+    second = write_csv(tmp_path / "sales" / "orders (2).csv", HEADER, [["O1", "C1", "2025-01-01", "12"]])
+    first = write_csv(tmp_path / "sales" / "orders.csv", HEADER, [["O1", "C1", "2025-01-01", "10"]])
+    for path in (first, second):
+        os.utime(path, (OLD, OLD))
+    assert staged_amounts(conn, tmp_path) == {"O1": "12.00"}
+    by_file = conn.execute("SELECT source_file, rows_read, rows_staged, rows_collapsed FROM "
+                           "quality.reconciliation_by_file ORDER BY 1").fetchall()
+    assert by_file == [("sales/orders (2).csv", 1, 1, 0), ("sales/orders.csv", 1, 0, 1)]

@@ -392,8 +392,8 @@ def test_data_from_the_warehouse_is_escaped(built, tmp_path):
                      [XSS, XSS, watched])
         conn.execute("UPDATE quality.quarantine SET source_file = ? WHERE rowid = (SELECT min(rowid) "
                      "FROM quality.quarantine)", [XSS])
-        conn.execute("INSERT INTO quality.file_rejections VALUES ('crm', ?, 'h', ?, TIMESTAMP '2026-06-30 08:00:00')",
-                     [XSS, XSS])
+        conn.execute("INSERT INTO quality.file_rejections (source, source_file, file_hash, error, rejected_at) "
+                     "VALUES ('crm', ?, 'h', ?, TIMESTAMP '2026-06-30 08:00:00')", [XSS, XSS])
         pages = render_all(conn)
     for stem, by_language in pages.items():
         for language, page in by_language.items():

@@ -1,10 +1,12 @@
 """Loading export files into ``raw.<kind>`` tables, exactly once per file content.
 
-Each table of each file is loaded in its own transaction together with its ``raw.load_log`` entry,
-so a run killed mid-way keeps every file it finished and none of the one it was loading. A file whose
-content (SHA-256) was loaded before adds nothing; the same content under a new name is logged as a
-duplicate delivery. A file that cannot be read is recorded in ``quality.file_rejections`` with the
-reason and the other files still load.
+The inbox is scanned first (:mod:`assets.ingest.inbox`): every file, wherever it is, becomes
+tables of known kinds, or is rejected or ignored with the reason. Each table of each file is then
+loaded in its own transaction together with its ``raw.load_log`` entry, so a run killed mid-way
+keeps every table it finished and none of the one it was loading. A table whose content (SHA-256 of
+the file) was loaded before adds nothing; the same content under a new name is logged as a
+duplicate delivery. Any error while reading one file or sheet is contained: it is listed in
+``quality.file_rejections`` with the reason, and the other files and sheets still load.
 """
 
 from __future__ import annotations
@@ -16,8 +18,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.ingest.export_kinds import ExportFormatError, ExportKind, detect_kind
-from assets.ingest.readers import SUPPORTED_SUFFIXES, ExportTable, file_sha256, read_export
+from assets.ingest.export_kinds import ExportFormatError, ExportKind, load_source_folders
+from assets.ingest.inbox import (
+    InboxFile,
+    clear_rejections,
+    describe_unexpected,
+    ensure_inbox_tables,
+    record_rejection,
+    scan_inbox,
+    table_label,
+)
+from assets.ingest.options import IngestOptions
+from assets.ingest.readers import ExportTable, SheetProblem, read_export
 from assets.quarantine import ensure_quarantine_table
 
 LINEAGE_COLUMNS = {
@@ -26,7 +38,11 @@ LINEAGE_COLUMNS = {
     "_row_number": "BIGINT",
     "_file_hash": "VARCHAR",
     "_loaded_at": "TIMESTAMP",
+    "_file_modified_at": "TIMESTAMP",
+    "_file_sequence": "INTEGER",
 }
+LOAD_LOG_COLUMNS = {"file_modified_at": "TIMESTAMP", "header_row": "INTEGER", "blank_rows": "BIGINT",
+                    "reading": "VARCHAR"}
 
 
 @dataclass
@@ -36,52 +52,31 @@ class LoadReport:
     kind: str
     files_loaded: list[str] = field(default_factory=list)
     rows_loaded: int = 0
+    blank_rows: int = 0
     already_loaded: list[str] = field(default_factory=list)
     duplicate_deliveries: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
+    ignored: dict[str, str] = field(default_factory=dict)
 
 
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, kind: ExportKind) -> None:
-    """Create ``raw.<kind>``, ``raw.load_log`` and ``quality.file_rejections`` if missing."""
+    """Create ``raw.<kind>``, ``raw.load_log``, ``raw.inbox_files`` and ``quality.file_rejections``
+    if missing, and add the columns later versions introduced to older warehouses."""
     columns = [f'"{c}" VARCHAR' for c in kind.columns] + [f"{c} {t}" for c, t in LINEAGE_COLUMNS.items()]
     conn.execute(f"CREATE TABLE IF NOT EXISTS raw.{kind.name} ({', '.join(columns)})")
     for column in kind.columns:  # columns added to the shipped kinds after a warehouse was created
         conn.execute(f'ALTER TABLE raw.{kind.name} ADD COLUMN IF NOT EXISTS "{column}" VARCHAR')
+    for column, sql_type in LINEAGE_COLUMNS.items():
+        conn.execute(f"ALTER TABLE raw.{kind.name} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
     conn.execute(
         """CREATE TABLE IF NOT EXISTS raw.load_log (
             kind VARCHAR, source_file VARCHAR, sheet VARCHAR, file_hash VARCHAR, rows_read BIGINT,
             status VARCHAR, unmapped_columns VARCHAR[], loaded_at TIMESTAMP)"""
     )
+    for column, sql_type in LOAD_LOG_COLUMNS.items():
+        conn.execute(f"ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS {column} {sql_type}")
     ensure_quarantine_table(conn)
-    conn.execute(
-        """CREATE TABLE IF NOT EXISTS quality.file_rejections (
-            source VARCHAR, source_file VARCHAR, file_hash VARCHAR, error VARCHAR, rejected_at TIMESTAMP)"""
-    )
-
-
-def inbox_files(inbox_dir: Path, source: str) -> list[Path]:
-    """Export files waiting in ``<inbox>/<source>/`` (sub-folders included), in a stable order."""
-    folder = inbox_dir / source
-    if not folder.is_dir():
-        return []
-    return sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file()
-        and path.suffix.lower() in SUPPORTED_SUFFIXES
-        and not path.name.startswith((".", "~$"))
-    )
-
-
-def _record_rejection(
-    conn: duckdb.DuckDBPyConnection, source: str, relative: str, file_hash: str, error: str, now: datetime
-) -> None:
-    conn.execute(
-        "DELETE FROM quality.file_rejections WHERE source_file = ? AND file_hash = ?", [relative, file_hash]
-    )
-    conn.execute(
-        "INSERT INTO quality.file_rejections VALUES (?, ?, ?, ?, ?)", [source, relative, file_hash, error, now]
-    )
+    ensure_inbox_tables(conn)
 
 
 def _log_status(conn: duckdb.DuckDBPyConnection, kind: str, file_hash: str, sheet: str | None) -> list[tuple]:
@@ -92,72 +87,137 @@ def _log_status(conn: duckdb.DuckDBPyConnection, kind: str, file_hash: str, shee
     ).fetchall()
 
 
+def _report_scan(report: LoadReport, entry: InboxFile, kind: ExportKind) -> None:
+    """Newly classified files: ignored ones, and rejections this kind's folder could hold."""
+    if not entry.fresh:
+        return
+    for table in entry.tables:
+        label = table_label(entry.relative, table.sheet)
+        if table.status == "ignored":
+            report.ignored[label] = table.reason or ""
+        elif table.status == "rejected" and entry.source in (None, kind.source):
+            report.rejected[label] = table.reason or ""
+
+
 def load_export_kind(
     conn: duckdb.DuckDBPyConnection,
     inbox_dir: Path,
     kind: ExportKind,
-    kinds_of_source: list[ExportKind],
+    kinds: list[ExportKind],
     now: datetime | None = None,
+    options: IngestOptions | None = None,
+    folders: dict[str, str] | None = None,
 ) -> LoadReport:
-    """Load every not-yet-loaded table of ``kind`` found in the kind's inbox folder."""
+    """Load every not-yet-loaded table of ``kind`` found anywhere in the inbox. ``kinds`` are all
+    the export kinds (a file's kind is detected among them)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
+    options = options or IngestOptions()
     ensure_raw_tables(conn, kind)
     report = LoadReport(kind=kind.name)
-    for path in inbox_files(inbox_dir, kind.source):
-        relative = path.relative_to(inbox_dir).as_posix()
-        file_hash = file_sha256(path)
-        try:
-            tables = read_export(path, with_rows=False, label=relative)
-            mine = [t for t in tables if detect_kind(t.headers, kinds_of_source, relative).name == kind.name]
-            if not mine:
-                continue
-            pending = []
-            for table in mine:
-                history = _log_status(conn, kind.name, file_hash, table.sheet)
-                if any(source_file == relative for source_file, _ in history):
-                    report.already_loaded.append(relative)
-                elif history:
-                    _log_duplicate_delivery(conn, kind, relative, table.sheet, file_hash, now)
-                    report.duplicate_deliveries.append(relative)
-                else:
-                    pending.append(table.sheet)
-            if not pending:
-                continue
-            for table in read_export(path, with_rows=True, label=relative):
-                if table.sheet in pending:
-                    report.rows_loaded += _insert_table(conn, kind, relative, table, file_hash, now)
-            report.files_loaded.append(relative)
-        except ExportFormatError as exc:
-            _record_rejection(conn, kind.source, relative, file_hash, str(exc), now)
-            report.rejected[relative] = str(exc)
+    for entry in scan_inbox(conn, inbox_dir, kinds, folders or load_source_folders(), options, now):
+        _report_scan(report, entry, kind)
+        mine = [t for t in entry.tables if t.status == "export" and t.kind == kind.name]
+        pending: dict[str | None, int] = {}
+        for table in mine:
+            history = _log_status(conn, kind.name, entry.file_hash, table.sheet)
+            if any(source_file == entry.relative for source_file, _ in history):
+                report.already_loaded.append(entry.relative)
+            elif history:
+                _log_duplicate_delivery(conn, kind, entry, table.sheet, now)
+                report.duplicate_deliveries.append(entry.relative)
+            else:
+                pending[table.sheet] = table.header_row or 1
+        if pending:
+            _load_file(conn, inbox_dir, kind, entry, pending, options, now, report)
     return report
 
 
+def _reject(
+    conn: duckdb.DuckDBPyConnection, kind: ExportKind, entry: InboxFile, sheet: str | None, error: str,
+    rows: int | None, now: datetime, report: LoadReport,
+) -> None:
+    record_rejection(conn, kind.source, entry.relative, entry.file_hash, sheet, kind.name, error, rows, now)
+    report.rejected[table_label(entry.relative, sheet)] = error
+
+
+def _load_file(
+    conn: duckdb.DuckDBPyConnection, inbox_dir: Path, kind: ExportKind, entry: InboxFile,
+    pending: dict[str | None, int], options: IngestOptions, now: datetime, report: LoadReport,
+) -> None:
+    """Read the pending tables of one file and load each in its own transaction; a failure of one
+    table is recorded as its rejection and does not touch the others."""
+    try:
+        tables = read_export(entry.path, entry.relative, pending, entry.delimiter, options)
+    except ExportFormatError as exc:
+        for sheet in pending:
+            _reject(conn, kind, entry, sheet, str(exc), None, now, report)
+        return
+    except Exception as exc:
+        for sheet in pending:
+            _reject(conn, kind, entry, sheet, describe_unexpected(exc, entry.relative, inbox_dir, entry.path), None,
+                    now, report)
+        return
+    loaded = False
+    for table in tables:
+        if isinstance(table, SheetProblem):
+            _reject(conn, kind, entry, table.sheet, table.message, None, now, report)
+            continue
+        rows = table.frame.height + len(table.malformed)
+        try:
+            report.rows_loaded += _insert_table(conn, kind, entry, table, now)
+        except ExportFormatError as exc:
+            _reject(conn, kind, entry, table.sheet, str(exc), rows, now, report)
+            continue
+        except Exception as exc:
+            label = table_label(entry.relative, table.sheet)
+            _reject(conn, kind, entry, table.sheet, describe_unexpected(exc, label, inbox_dir, entry.path), rows, now,
+                    report)
+            continue
+        report.blank_rows += table.blank_rows
+        loaded = True
+    if loaded:
+        report.files_loaded.append(entry.relative)
+
+
 def _log_duplicate_delivery(
-    conn: duckdb.DuckDBPyConnection, kind: ExportKind, relative: str, sheet: str | None, file_hash: str,
-    now: datetime,
+    conn: duckdb.DuckDBPyConnection, kind: ExportKind, entry: InboxFile, sheet: str | None, now: datetime,
 ) -> None:
     conn.execute(
-        """INSERT INTO raw.load_log
-           SELECT ?, ?, ?, ?, max(rows_read), 'duplicate_delivery', [], ? FROM raw.load_log
+        """INSERT INTO raw.load_log (kind, source_file, sheet, file_hash, rows_read, status, unmapped_columns,
+                                     loaded_at, file_modified_at, header_row, blank_rows, reading)
+           SELECT ?, ?, ?, ?, max(rows_read), 'duplicate_delivery', [], ?, ?, max(header_row), max(blank_rows),
+                  'same content as ' || min(source_file)
+           FROM raw.load_log
            WHERE kind = ? AND file_hash = ? AND sheet IS NOT DISTINCT FROM ? AND status = 'loaded'""",
-        [kind.name, relative, sheet, file_hash, now, kind.name, file_hash, sheet],
+        [kind.name, entry.relative, sheet, entry.file_hash, now, entry.modified_at, kind.name, entry.file_hash, sheet],
     )
+    clear_rejections(conn, entry.relative, entry.file_hash, sheet)
+
+
+def _unmapped(table: ExportTable, mapped: list[str | None]) -> list[str]:
+    """Columns that match no canonical column: by header, or by position when they have no header
+    but hold data."""
+    names = []
+    for header, name, canonical in zip(table.headers, table.columns, mapped, strict=True):
+        if canonical is None and (header or table.frame[name].null_count() < table.frame.height):
+            names.append(header or name)
+    return names
 
 
 def _insert_table(
-    conn: duckdb.DuckDBPyConnection, kind: ExportKind, relative: str, table: ExportTable, file_hash: str,
-    now: datetime,
+    conn: duckdb.DuckDBPyConnection, kind: ExportKind, entry: InboxFile, table: ExportTable, now: datetime,
 ) -> int:
-    label = relative if table.sheet is None else f"{relative} [sheet {table.sheet}]"
-    mapping, unmapped = kind.map_headers(table.headers, label)
-    frame: pl.DataFrame = table.frame
-    keep = [*mapping, "_row_number"]
-    incoming = frame.select(keep).rename(mapping).with_columns(
-        pl.lit(relative).alias("_source_file"),
+    label = table_label(entry.relative, table.sheet)
+    mapped = kind.map_columns(table.headers, label, table.header_row)
+    selected = [pl.col(name).alias(canonical) for name, canonical in zip(table.columns, mapped, strict=True)
+                if canonical is not None]
+    incoming = table.frame.select(pl.col("_row_number"), *selected).with_columns(
+        pl.lit(entry.relative).alias("_source_file"),
         pl.lit(table.sheet, dtype=pl.String).alias("_sheet"),
-        pl.lit(file_hash).alias("_file_hash"),
+        pl.lit(entry.file_hash).alias("_file_hash"),
         pl.lit(now).alias("_loaded_at"),
+        pl.lit(entry.modified_at).alias("_file_modified_at"),
+        pl.lit(entry.sequence, dtype=pl.Int32).alias("_file_sequence"),
     )
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -165,18 +225,20 @@ def _insert_table(
         conn.execute(f"INSERT INTO raw.{kind.name} BY NAME SELECT * FROM incoming_export")
         conn.unregister("incoming_export")
         conn.execute(
-            "INSERT INTO raw.load_log VALUES (?, ?, ?, ?, ?, 'loaded', ?, ?)",
-            [kind.name, relative, table.sheet, file_hash, incoming.height + len(table.malformed), unmapped, now],
+            "INSERT INTO raw.load_log (kind, source_file, sheet, file_hash, rows_read, status, unmapped_columns, "
+            "loaded_at, file_modified_at, header_row, blank_rows, reading) "
+            "VALUES (?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)",
+            [kind.name, entry.relative, table.sheet, entry.file_hash, incoming.height + len(table.malformed),
+             _unmapped(table, mapped), now, entry.modified_at, table.header_row, table.blank_rows,
+             f"{table.reading}; header on row {table.header_row}"],
         )
         if table.malformed:
             conn.executemany(
                 "INSERT INTO quality.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 'ingest', false, NULL)",
-                [
-                    [kind.name, relative, table.sheet, m.row_number,
-                     f"malformed line: expected {m.expected_fields} fields, found {m.found_fields}", m.raw_text, now]
-                    for m in table.malformed
-                ],
+                [[kind.name, entry.relative, table.sheet, m.row_number, m.rule, m.raw_text, now]
+                 for m in table.malformed],
             )
+        clear_rejections(conn, entry.relative, entry.file_hash, table.sheet)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -6,11 +6,16 @@ Which rows are used:
   (corrected) replaces the earlier version; the earlier version's rows count as superseded.
 - Rows breaking a row rule go to ``quality.quarantine``; a quarantined row is marked resolved when a
   later delivery brings a valid row with the same business key, or when its file was re-delivered.
-- Among the remaining rows, one per business key: the latest delivery wins.
+- Among the remaining rows, one per business key: the latest delivery wins. Later means a later
+  load pass; within one pass, the file modified later, then the higher version its name states
+  (``_file_sequence``, see ``assets.ingest.delivery_order``); file name and row only break ties
+  between files that are the same on all of these, so that the result is always the same.
 
-Every build records its row accounting in ``quality.reconciliation``:
+Every build records its row accounting in ``quality.reconciliation`` (per kind):
 rows read = rows staged + rows quarantined + duplicates collapsed (duplicate deliveries, superseded
-file versions and repeated business keys).
+file versions and repeated business keys); and in ``quality.reconciliation_by_file`` per (kind,
+file, sheet), where rows of files or sheets rejected whole count too:
+rows read = rows staged + rows quarantined + rows collapsed + rows rejected.
 """
 
 from __future__ import annotations
@@ -27,6 +32,21 @@ RECONCILIATION_DDL = """CREATE TABLE IF NOT EXISTS quality.reconciliation (
     kind VARCHAR PRIMARY KEY, rows_read BIGINT, rows_staged BIGINT, rows_quarantined BIGINT,
     duplicates_collapsed BIGINT, duplicate_delivery_rows BIGINT, superseded_rows BIGINT,
     repeated_key_rows BIGINT, built_at TIMESTAMP)"""
+BY_FILE_DDL = """CREATE TABLE IF NOT EXISTS quality.reconciliation_by_file (
+    kind VARCHAR, source_file VARCHAR, sheet VARCHAR, rows_read BIGINT, rows_staged BIGINT,
+    rows_quarantined BIGINT, rows_collapsed BIGINT, rows_rejected BIGINT, duplicate_delivery_rows BIGINT,
+    superseded_rows BIGINT, repeated_key_rows BIGINT, blank_rows BIGINT, note VARCHAR)"""
+UNKNOWN_KIND = "unknown"
+# Later delivery first: later load pass, then the file modified later, then the higher version in
+# its name; file, sheet and row only make the order total (the same result on every run).
+DELIVERY_ORDER = ("_loaded_at DESC, _file_modified_at DESC NULLS LAST, _file_sequence DESC NULLS LAST, "
+                  "_source_file DESC, _sheet DESC NULLS LAST, _row_number DESC")
+
+
+def _delivery(alias: str) -> str:
+    """The delivery position of a row, comparable with ``>``: later pass, file modified later, higher version."""
+    return (f"({alias}._loaded_at, coalesce({alias}._file_modified_at, TIMESTAMP '1970-01-01'), "
+            f"coalesce({alias}._file_sequence, 0))")
 
 
 @dataclass(frozen=True)
@@ -59,7 +79,7 @@ def _typed_select(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> str:
             FROM raw.load_log WHERE kind = '{spec.kind}' AND status = 'loaded' GROUP BY ALL
         )
         SELECT {typed}, {flags}, r._source_file, r._sheet, r._row_number, r._loaded_at,
-               v.file_hash IS NULL AS _superseded
+               r._file_modified_at, r._file_sequence, v.file_hash IS NULL AS _superseded
         FROM raw.{spec.kind} r
         LEFT JOIN current_versions v
           ON v.source_file = r._source_file AND v.sheet IS NOT DISTINCT FROM r._sheet
@@ -71,18 +91,24 @@ def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> S
     install_sql_functions(conn)
     ensure_quarantine_table(conn)
     conn.execute(RECONCILIATION_DDL)
+    conn.execute(BY_FILE_DDL)
     conn.execute(f"CREATE OR REPLACE TEMP TABLE _typed AS {_typed_select(conn, spec)}")
     any_failure = " OR ".join(f"_fail_{i}" for i in range(len(spec.rules))) or "false"
     key = ", ".join(spec.business_key)
     key_match = " AND ".join(f"s.{k} IS NOT DISTINCT FROM t.{k}" for k in spec.business_key)
     columns = ", ".join(spec.columns)
+    conn.execute(
+        f"""CREATE OR REPLACE TEMP TABLE _ranked AS
+            SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY {DELIVERY_ORDER}) AS _rank
+            FROM _typed WHERE NOT ({any_failure}) AND NOT _superseded"""
+    )
     quarantine_rows = "\nUNION ALL\n".join(
         f"""SELECT '{spec.kind}', t._source_file, t._sheet, t._row_number, '{rule.column}', '{rule.rule}',
                    t._raw_{i}, t._loaded_at, 'staging',
                    t._superseded OR s._source_file IS NOT NULL,
                    CASE WHEN t._superseded THEN t._source_file ELSE s._source_file END
             FROM _typed t
-            LEFT JOIN staging.{spec.kind} s ON {key_match} AND s._loaded_at > t._loaded_at
+            LEFT JOIN _ranked s ON {key_match} AND s._rank = 1 AND {_delivery("s")} > {_delivery("t")}
             WHERE t._fail_{i}"""
         for i, rule in enumerate(spec.rules)
     )
@@ -91,11 +117,7 @@ def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> S
         conn.execute(
             f"""CREATE OR REPLACE TABLE staging.{spec.kind} AS
                 SELECT {columns}, _source_file, _sheet, _row_number, _loaded_at
-                FROM _typed
-                WHERE NOT ({any_failure}) AND NOT _superseded
-                QUALIFY row_number() OVER (
-                    PARTITION BY {key}
-                    ORDER BY _loaded_at DESC, _source_file DESC, _sheet DESC NULLS LAST, _row_number DESC) = 1
+                FROM _ranked WHERE _rank = 1
                 ORDER BY {key}"""
         )
         conn.execute("DELETE FROM quality.quarantine WHERE kind = ? AND stage = 'staging'", [spec.kind])
@@ -108,12 +130,77 @@ def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> S
                     AND l.source_file = q.source_file AND l.sheet IS NOT DISTINCT FROM q.sheet)"""
         )
         result = _account(conn, spec.kind, any_failure)
+        _account_by_file(conn, spec.kind, any_failure)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     conn.execute("DROP TABLE _typed")
+    conn.execute("DROP TABLE _ranked")
     return result
+
+
+def file_join(relation: str, alias: str) -> str:
+    """LEFT JOIN of a per-(file, sheet) relation onto the file list ``f`` (sheet may be NULL)."""
+    return (f"LEFT JOIN {relation} {alias} "
+            f"ON {alias}.source_file = f.source_file AND {alias}.sheet IS NOT DISTINCT FROM f.sheet")
+
+
+BY_FILE_SQL = """
+WITH log AS (
+    SELECT source_file, sheet,
+           coalesce(sum(rows_read) FILTER (status = 'loaded'), 0) AS loaded_rows,
+           coalesce(sum(rows_read) FILTER (status = 'duplicate_delivery'), 0) AS duplicate_rows,
+           coalesce(sum(blank_rows) FILTER (status = 'loaded'), 0) AS blank_rows
+    FROM raw.load_log WHERE kind = $kind GROUP BY ALL
+),
+rejected AS (
+    SELECT source_file, sheet, coalesce(sum(rows_rejected), 0) AS rows_rejected,
+           string_agg('rejected: ' || left(error, 300), ' | ' ORDER BY rejected_at, file_hash) AS note
+    FROM quality.file_rejections WHERE coalesce(kind, 'unknown') = $kind GROUP BY ALL
+),
+staged AS (SELECT _source_file AS source_file, _sheet AS sheet, count(*) AS n FROM staging.{kind} GROUP BY ALL),
+quarantined AS (
+    SELECT source_file, sheet, count(*) AS n
+    FROM (SELECT DISTINCT source_file, sheet, row_number, loaded_at FROM quality.quarantine WHERE kind = $kind)
+    GROUP BY ALL
+),
+superseded AS (
+    SELECT _source_file AS source_file, _sheet AS sheet, count(*) AS n FROM _typed
+    WHERE NOT ({any_failure}) AND _superseded GROUP BY ALL
+),
+repeated AS (
+    SELECT _source_file AS source_file, _sheet AS sheet, count(*) AS n FROM _ranked WHERE _rank > 1 GROUP BY ALL
+),
+files AS (SELECT source_file, sheet FROM log UNION SELECT source_file, sheet FROM rejected)
+SELECT $kind, f.source_file, f.sheet,
+       coalesce(l.loaded_rows, 0) + coalesce(l.duplicate_rows, 0) + coalesce(r.rows_rejected, 0),
+       coalesce(s.n, 0), coalesce(q.n, 0),
+       coalesce(l.duplicate_rows, 0) + coalesce(sp.n, 0) + coalesce(rp.n, 0),
+       coalesce(r.rows_rejected, 0), coalesce(l.duplicate_rows, 0), coalesce(sp.n, 0), coalesce(rp.n, 0),
+       coalesce(l.blank_rows, 0), r.note
+FROM files f
+{joins}
+ORDER BY f.source_file, f.sheet NULLS FIRST
+"""
+BY_FILE_JOINS = "\n".join(file_join(relation, alias) for relation, alias in (
+    ("log", "l"), ("rejected", "r"), ("staged", "s"), ("quarantined", "q"), ("superseded", "sp"), ("repeated", "rp")))
+
+UNKNOWN_BY_FILE_SQL = """
+SELECT 'unknown', source_file, sheet, coalesce(sum(rows_rejected), 0), 0, 0, 0, coalesce(sum(rows_rejected), 0),
+       0, 0, 0, 0, string_agg('rejected: ' || left(error, 300), ' | ' ORDER BY rejected_at, file_hash)
+FROM quality.file_rejections WHERE coalesce(kind, 'unknown') = 'unknown'
+GROUP BY source_file, sheet ORDER BY source_file, sheet NULLS FIRST
+"""
+
+
+def _account_by_file(conn: duckdb.DuckDBPyConnection, kind: str, any_failure: str) -> None:
+    """Refresh this kind's rows of ``quality.reconciliation_by_file`` (and those of files whose kind
+    could not be told, which only rejections feed)."""
+    conn.execute("DELETE FROM quality.reconciliation_by_file WHERE kind IN (?, ?)", [kind, UNKNOWN_KIND])
+    by_file = BY_FILE_SQL.format(kind=kind, any_failure=any_failure, joins=BY_FILE_JOINS)
+    conn.execute(f"INSERT INTO quality.reconciliation_by_file {by_file}", {"kind": kind})
+    conn.execute(f"INSERT INTO quality.reconciliation_by_file {UNKNOWN_BY_FILE_SQL}")
 
 
 def _account(conn: duckdb.DuckDBPyConnection, kind: str, any_failure: str) -> StagingResult:
