@@ -57,9 +57,20 @@ PIPELINE_ASSETS = _toposorted([a for a in ALL_ASSETS if not any(k.path[0] == "re
 BLOCKING_CHECKS = [c for c in ALL_CHECKS if any(spec.blocking for spec in c.check_specs)]
 
 
-def checks_of(definition: AssetsDefinition, checks=BLOCKING_CHECKS) -> list:
-    keys = set(definition.keys)
-    return [c for c in checks if any(spec.asset_key in keys for spec in c.check_specs)]
+def schedule(assets: list[AssetsDefinition], checks: list) -> list[tuple[AssetsDefinition, list]]:
+    """Each asset with the checks to run right after it: a check runs after the last of its asset
+    and its additional dependencies (as Dagster runs it); checks on assets not in ``assets`` are left out."""
+    position = {key: index for index, definition in enumerate(assets) for key in definition.keys}
+    after: list[list] = [[] for _ in assets]
+    for check in checks:
+        needed = {spec.asset_key for spec in check.check_specs} | {
+            dep.asset_key for spec in check.check_specs for dep in spec.additional_deps}
+        if any(spec.asset_key in position for spec in check.check_specs):
+            after[max(position.get(key, -1) for key in needed)].append(check)
+    return list(zip(assets, after, strict=True))
+
+
+PLAIN_EXPORT_KIND = "sales_order_lines"
 
 
 def _is_sales_free_source(definition: AssetsDefinition) -> bool:
@@ -67,7 +78,6 @@ def _is_sales_free_source(definition: AssetsDefinition) -> bool:
     return all(k.path[0] in ("raw", "staging") and k.path[-1] != PLAIN_EXPORT_KIND for k in definition.keys)
 
 
-PLAIN_EXPORT_KIND = "sales_order_lines"
 TEMPLATE_ASSETS = [a for a in PIPELINE_ASSETS if _is_sales_free_source(a)]
 EXAMPLE_ASSETS = [a for a in PIPELINE_ASSETS if not _is_sales_free_source(a)]
 
@@ -108,28 +118,29 @@ class FastPipeline:
     the sales export (its raw and staging assets, all of core, analytics and quality) runs per example.
     """
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, checks: list = BLOCKING_CHECKS) -> None:
         self.workdir = workdir
+        self.steps = schedule(EXAMPLE_ASSETS, checks)
         self.instance = DagsterInstance.ephemeral()
         empty = workdir / "empty-inbox"
         empty.mkdir(parents=True, exist_ok=True)
         self.template = workdir / "template.duckdb"
-        failed = self._run(TEMPLATE_ASSETS, self.template, self._settings(empty, workdir, "", ""))
+        failed = self._run(schedule(TEMPLATE_ASSETS, checks), self.template, self._settings(empty, workdir, "", ""))
         assert not failed, f"blocking checks failed on the empty sources: {failed}"
 
     def _settings(self, inbox: Path, workdir: Path, as_of: str, settings_file: str) -> PipelineSettings:
         return PipelineSettings(inbox_dir=str(inbox), reports_dir=str(workdir / "reports"),
                                 models_dir=str(workdir / "models"), as_of=as_of, settings_file=settings_file)
 
-    def _run(self, definitions: list[AssetsDefinition], warehouse_path: Path, settings: PipelineSettings
+    def _run(self, steps: list[tuple[AssetsDefinition, list]], warehouse_path: Path, settings: PipelineSettings
              ) -> list[str]:
         warehouse = Warehouse(path=str(warehouse_path), threads=1, lock_timeout_seconds=0)
         failed: list[str] = []
         keep_open = duckdb.connect(str(warehouse_path))
         try:
-            for definition in definitions:
+            for definition, checks in steps:
                 _invoke(definition, build_asset_context(instance=self.instance), warehouse, settings)
-                for check in checks_of(definition):
+                for check in checks:
                     for result in _invoke(check, build_asset_context(instance=self.instance), warehouse, settings):
                         if isinstance(result, AssetCheckResult) and not result.passed:
                             key = result.asset_key.to_user_string() if result.asset_key else "?"
@@ -144,7 +155,7 @@ class FastPipeline:
         warehouse_path = workdir / "warehouse.duckdb"
         shutil.copyfile(self.template, warehouse_path)
         settings = self._settings(inbox.inbox_dir, workdir, inbox.as_of, inbox.settings_file)
-        failed = self._run(EXAMPLE_ASSETS, warehouse_path, settings)
+        failed = self._run(self.steps, warehouse_path, settings)
         with duckdb.connect(str(warehouse_path)) as conn:
             as_of = resolve_as_of(conn, settings.as_of_date())
         return FastRun(warehouse_path, as_of, failed)

@@ -114,3 +114,20 @@ def write_inbox(export: PlainExport, root: Path) -> WrittenInbox:
         settings_file = str(settings_path)
     return WrittenInbox(root / "inbox", settings_file, export.as_of.isoformat() if export.as_of else "",
                         rows_per_file)
+
+
+def explicit_inbox(root: Path, files: dict[str, str], as_of: str = "", horizon_days: int | None = None
+                   ) -> WrittenInbox:
+    """An inbox written out file by file (``{"sales/orders.csv": "customer_id,..."}``, UTF-8), for the
+    regression tests that keep a minimal failing example."""
+    rows_per_file = {}
+    for relative, text in files.items():
+        path = root / "inbox" / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        rows_per_file[relative] = len(text.strip().splitlines()) - 1
+    settings_file = ""
+    if horizon_days is not None:
+        settings_file = str(root / "settings.toml")
+        Path(settings_file).write_text(settings_text(horizon_days), encoding="utf-8")
+    return WrittenInbox(root / "inbox", settings_file, as_of, rows_per_file)
