@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
+from pipelines.definitions import ALL_CHECKS
 from tests.generative.harness import FastPipeline
 
 _COMMON = {
@@ -57,3 +58,11 @@ def scratch() -> Iterator[Path]:
 @pytest.fixture(scope="session")
 def fast_pipeline(scratch: Path) -> FastPipeline:
     return FastPipeline(scratch / "session")
+
+
+@pytest.fixture(scope="session")
+def fully_checked_pipeline(scratch: Path) -> FastPipeline:
+    """The fast pipeline running every check except the advisory Great Expectations suites (the
+    invariant checks of core and analytics included, blocking or not): for the regression tests."""
+    checks = [c for c in ALL_CHECKS if not any(spec.name == "gx_advisory" for spec in c.check_specs)]
+    return FastPipeline(scratch / "fully-checked", checks)

@@ -143,8 +143,9 @@ class FastPipeline:
                 for check in checks:
                     for result in _invoke(check, build_asset_context(instance=self.instance), warehouse, settings):
                         if isinstance(result, AssetCheckResult) and not result.passed:
-                            key = result.asset_key.to_user_string() if result.asset_key else "?"
-                            failed.append(f"{key} {result.check_name}: {result.description or result.metadata}")
+                            spec = next(iter(check.check_specs))
+                            failed.append(f"{spec.asset_key.to_user_string()} {spec.name}: "
+                                          f"{result.description or result.metadata}")
         finally:
             keep_open.close()
         return failed
