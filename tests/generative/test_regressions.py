@@ -66,3 +66,20 @@ def test_churn_reasons_do_not_crash_when_no_at_risk_customer_has_a_third_reason(
     """
     csv_text = spread_buyers(customers=150, step=41, gap=97, max_orders=3)
     run_and_check(fast_pipeline, tmp_path, csv_text, as_of="2024-11-27")
+
+
+def test_rfm_shares_check_holds_when_a_customer_has_more_refunds_than_purchases(
+        fully_checked_pipeline: FastPipeline, tmp_path: Path) -> None:
+    """Found by the fast path (a plain export with a refund row larger than the customer's purchases).
+
+    A plain export has no status column, so a refund row (negative amount) counts as a completed
+    order and customer C2's revenue is -50. The Pareto ranking (revenue descending) then passes 100%
+    at C1 (100 / 50 = 200%) and comes back to 100% at C2. ``rfm_revenue_shares_sum_to_100`` read the
+    *largest* cumulative share as "the last customer's" and failed (ERROR) on correct data.
+    """
+    csv_text = "customer_id,order_date,amount\nC1,2025-01-10,100.00\nC2,2025-01-12,-50.00\n"
+    run = run_and_check(fully_checked_pipeline, tmp_path, csv_text)
+    with run.connect() as conn:
+        ranking = conn.execute("SELECT monetary, cumulative_revenue_share, abc_class FROM analytics.rfm "
+                               "ORDER BY monetary DESC, customer_id").fetchall()
+    assert ranking == [(100, 2.0, "A"), (-50, 1.0, "C")]
