@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
@@ -36,6 +37,18 @@ def format_date(day: date, layout: str) -> str:
     return day.isoformat()
 
 
+def format_amount(amount: Decimal, style: str, encoding: str = "utf-8") -> Decimal | str:
+    """An amount as the export writes it: a plain number, or text such as 1,234.50 / ¥1234.50 / 1,234.50元
+    (the full-width ￥ in GBK, which has no ¥)."""
+    if style == "thousands":
+        return f"{amount:,.2f}"
+    if style == "yuan":
+        return f"{'￥' if encoding == 'gbk' else '¥'}{amount:.2f}"
+    if style == "yuan_suffix":
+        return f"{amount:,.2f}元"
+    return amount
+
+
 def _cells(purchase: Purchase, export: PlainExport) -> list[object]:
     """One row's values in header order (dates as text, except real date cells in a workbook)."""
     values: list[object] = []
@@ -48,7 +61,7 @@ def _cells(purchase: Purchase, export: PlainExport) -> list[object]:
         elif column == "quantity":
             values.append(purchase.quantity)
         else:
-            values.append(purchase.amount)
+            values.append(format_amount(purchase.amount, export.amount_style, export.file_format))
     return values
 
 

@@ -40,6 +40,7 @@ DATE_LAYOUTS = ("iso", "slash", "chinese", "compact")
 FILE_FORMATS = ("utf-8", "utf-8-sig", "gbk", "xlsx")
 ID_STYLES = ("leading_zeros", "chinese", "uuid", "code")
 AS_OF_MODES = ("unset", "before", "inside", "after")
+AMOUNT_STYLES = ("plain", "plain", "thousands", "yuan", "yuan_suffix")  # 1234.50, 1,234.50, ¥1234.50, 1,234.50元
 PATTERNS = ("one_each", "few", "heavy", "regular", "stopped", "one_day", "identical")
 _CHINESE_DIGITS = "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉"
 
@@ -66,6 +67,7 @@ class PlainExport:
     as_of: date | None
     horizon_days: int | None  # None: the shipped settings (90 days)
     description: dict[str, object] = field(default_factory=dict, compare=False)
+    amount_style: str = "plain"  # one of AMOUNT_STYLES
 
     @property
     def has_quantity(self) -> bool:
@@ -214,6 +216,8 @@ def bulk_history(pattern: str, ids: list[str], start: date, span_days: int, rng:
         half = rows // 2
         amounts = amounts[:half] + amounts[:half]
     quantities = rng.integers(1, 6, size=rows) if quantity else None
+    if quantities is not None:  # refund rows often carry a negative quantity too
+        quantities = np.where((np.array([a < 0 for a in amounts])) & (rng.random(rows) < 0.5), -quantities, quantities)
     return [
         Purchase(ids[owner[i]], start + timedelta(days=int(offsets[i])),
                  int(quantities[i]) if quantities is not None else None, amounts[i])
@@ -293,4 +297,5 @@ def plain_exports(draw: st.DrawFn) -> PlainExport:
         purchases=tuple(purchases), headers=chosen_headers, date_layout=date_layout, file_format=file_format,
         files=files, as_of=as_of, horizon_days=horizon,
         description={**description, "rows": len(purchases), "as_of_mode": as_of_mode},
+        amount_style=draw(st.sampled_from(AMOUNT_STYLES)),
     )
