@@ -9,7 +9,7 @@ set, else ``dev``):
   the failing example is printed as drawn, and ``dev`` shrinks it locally).
 - ``dev``: random exploration, 200 examples, failures shrunk to a minimal inbox and remembered in
   the local example database (``.hypothesis/``) so the next run tries them first.
-- ``deep``: ``dev`` with 2,000 examples, for a longer hunt (about 40 minutes).
+- ``deep``: ``dev`` with 2,000 examples, for a longer hunt (about an hour).
 """
 
 from __future__ import annotations
