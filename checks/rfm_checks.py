@@ -85,11 +85,14 @@ def segment_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, settings: Rfm
 
 def share_outcomes(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> list[Outcome]:
     """Revenue shares add up to 100% and class A covers at least the A threshold."""
+    # The last customer of the Pareto ranking (revenue descending, then id) is read explicitly: a
+    # customer whose refunds exceed their purchases has negative revenue, so the cumulative share can
+    # pass 100% before the end and come back down to it.
     rows, total_revenue, share_sum, last_cumulative, a_share = conn.execute(
         """SELECT count(*), coalesce(sum(monetary), 0), coalesce(sum(revenue_share), 0),
-                  coalesce(max(cumulative_revenue_share), 0),
+                  coalesce(arg_min(cumulative_revenue_share, (monetary, -rank_by_id)), 0),
                   coalesce(sum(revenue_share) FILTER (WHERE abc_class = 'A'), 0)
-           FROM analytics.rfm"""
+           FROM (SELECT *, row_number() OVER (ORDER BY customer_id) AS rank_by_id FROM analytics.rfm)"""
     ).fetchone()
     has_revenue = rows > 0 and total_revenue > 0
     expected = 1.0 if has_revenue else 0.0
