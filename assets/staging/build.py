@@ -60,7 +60,7 @@ def _typed_select(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> str:
         )
         SELECT {typed}, {flags}, r._source_file, r._sheet, r._row_number, r._loaded_at,
                v.file_hash IS NULL AS _superseded
-        FROM raw.{spec.kind} r
+        FROM {spec.source()} r
         LEFT JOIN current_versions v
           ON v.source_file = r._source_file AND v.sheet IS NOT DISTINCT FROM r._sheet
          AND v.file_hash = r._file_hash"""
