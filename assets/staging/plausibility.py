@@ -89,7 +89,9 @@ class AmountBound:
 
 
 def _money(value: Decimal) -> str:
-    return f"¥{value.quantize(Decimal('0.01')).normalize():,f}"
+    """¥1,000,000 or ¥3,611.20."""
+    fen = value.quantize(Decimal("0.01"))
+    return f"¥{fen:,.0f}" if fen == fen.to_integral_value() else f"¥{fen:,.2f}"
 
 
 _CHANGE = "set [quality] max_order_line_amount to change the bound"

@@ -11,7 +11,13 @@ from typing import Any
 import duckdb
 from dagster import MetadataValue
 
-from assets.staging.numbers import NUMBER_READINGS, NumberColumns, NumberSettings, read_numbers, record_number_formats
+from assets.staging.numbers import (
+    CURRENT_VERSION,
+    NumberColumns,
+    NumberSettings,
+    prepare_number_inputs,
+    record_number_formats,
+)
 from assets.staging.plausibility import PlausibilitySettings, derive_amount_bound, record_amount_bound
 from assets.staging.specs import NUMBER_COLUMNS, StagingSpec, staging_specs
 from assets.staging.sql_functions import install_sql_functions
@@ -34,24 +40,22 @@ def prepare_staging_run(conn: duckdb.DuckDBPyConnection, kind: str, thresholds: 
     them, and return the spec to build ``staging.<kind>`` with."""
     install_sql_functions(conn)
     separator = NumberSettings.from_thresholds(thresholds).decimal_separator
-    shipped = staging_specs(separator)[kind]
     if kind not in NUMBER_COLUMNS:
-        return StagingRun(shipped, {})
+        return StagingRun(staging_specs(separator)[kind], {})
     numbers = NumberColumns(NUMBER_COLUMNS[kind], separator)
-    bounded = BOUNDED_AMOUNTS.get(kind)
-    read_numbers(conn, shipped.source(), numbers, {"amount": numbers.exact(bounded)} if bounded else {})
-    record_number_formats(conn, kind, numbers)
+    inputs = prepare_number_inputs(conn, kind, numbers)
+    record_number_formats(conn, kind, numbers, inputs.evidence)
     metadata: dict[str, Any] = {"decimal_separators": MetadataValue.md(_notable_number_formats(conn, kind))}
-    spec = shipped
-    if bounded:
+    bound = None
+    if kind in BOUNDED_AMOUNTS:
         plausibility = PlausibilitySettings.from_thresholds(thresholds)
-        bound = derive_amount_bound(conn, NUMBER_READINGS, plausibility)
-        record_amount_bound(conn, kind, bounded, bound, plausibility)
+        amounts = (f"(SELECT {numbers.exact(BOUNDED_AMOUNTS[kind])} AS amount "
+                   f"FROM {NumberColumns(numbers.columns, separator, inputs).source(kind)} {CURRENT_VERSION})")
+        bound = derive_amount_bound(conn, amounts, plausibility)
+        record_amount_bound(conn, kind, BOUNDED_AMOUNTS[kind], bound, plausibility)
         metadata["amount_bound"] = MetadataValue.float(float(bound.value))
         metadata["amount_bound_rule"] = MetadataValue.text(bound.rule)
-        spec = staging_specs(separator, bound)[kind]
-    conn.execute(f"DROP TABLE {NUMBER_READINGS}")
-    return StagingRun(spec, metadata)
+    return StagingRun(staging_specs(separator, bound, {kind: inputs})[kind], metadata)
 
 
 def _notable_number_formats(conn: duckdb.DuckDBPyConnection, kind: str) -> str:

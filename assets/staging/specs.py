@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assets.staging.numbers import NUMBER_PROBLEMS, NumberColumns
+from assets.staging.numbers import NUMBER_PROBLEMS, NumberColumns, NumberInputs
 from assets.staging.plausibility import AmountBound, default_amount_bound
 
 
@@ -30,24 +30,13 @@ class StagingSpec:
     columns: dict[str, str]
     rules: tuple[RowRule, ...]
     business_key: tuple[str, ...]
-    # Helper columns (names starting with _) that the typed columns and rules use, computed over
-    # raw.<kind> in steps, each over the result of the previous one: a step is either helper columns
-    # (name -> SQL) or a whole SELECT over "{previous}" (to join in facts about the row's file).
-    derived: tuple[Mapping[str, str] | str, ...] = ()
+    # The relation read instead of raw.<kind> when the typed columns and rules need helper columns
+    # (names starting with _), e.g. the decimal separator of a number column in its file.
+    source_relation: str | None = None
 
     def source(self) -> str:
-        """SQL relation the staging query reads: ``raw.<kind>`` with the derived helper columns."""
-        if not self.derived:
-            return f"raw.{self.kind}"
-        steps, previous = [], f"raw.{self.kind}"
-        for i, step in enumerate(self.derived):
-            if isinstance(step, str):
-                sql = step.format(previous=previous)
-            else:
-                sql = f"SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in step.items())} FROM {previous}"
-            steps.append(f"_step{i} AS ({sql})")
-            previous = f"_step{i}"
-        return f"(WITH {', '.join(steps)} SELECT * FROM {previous})"
+        """SQL relation the staging query reads: ``raw.<kind>``, or it with helper columns."""
+        return self.source_relation or f"raw.{self.kind}"
 
 
 def _required_timestamp(raw: str, typed: str) -> tuple[RowRule, RowRule]:
@@ -115,8 +104,7 @@ SALES_NUMBER_COLUMNS = ("quantity", "unit_price", "discount", "amount")
 OPPORTUNITY_NUMBER_COLUMNS = ("amount",)
 
 
-def _sales_order_lines(decimal_separator: str, amount_bound: AmountBound) -> StagingSpec:
-    numbers = NumberColumns(SALES_NUMBER_COLUMNS, decimal_separator)
+def _sales_order_lines(numbers: NumberColumns, amount_bound: AmountBound) -> StagingSpec:
     quantity = f"coalesce({numbers.number('quantity')}, 1)"
     discount = f"coalesce({numbers.amount('discount')}, 0)"
     return StagingSpec(
@@ -151,12 +139,11 @@ def _sales_order_lines(decimal_separator: str, amount_bound: AmountBound) -> Sta
             *(rule for column in ("quantity", "unit_price", "discount") for rule in _readable_number(numbers, column)),
         ),
         business_key=("order_id", "line_no"),
-        derived=numbers.derived(),
+        source_relation=numbers.source("sales_order_lines"),
     )
 
 
-def _crm_opportunities(decimal_separator: str) -> StagingSpec:
-    numbers = NumberColumns(OPPORTUNITY_NUMBER_COLUMNS, decimal_separator)
+def _crm_opportunities(numbers: NumberColumns) -> StagingSpec:
     return StagingSpec(
         kind="crm_opportunities",
         columns={
@@ -178,7 +165,7 @@ def _crm_opportunities(decimal_separator: str) -> StagingSpec:
             *_readable_number(numbers, "amount"),
         ),
         business_key=("opportunity_id",),
-        derived=numbers.derived(),
+        source_relation=numbers.source("crm_opportunities"),
     )
 
 
@@ -188,13 +175,18 @@ NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 
 
-def staging_specs(decimal_separator: str = "auto", amount_bound: AmountBound | None = None) -> dict[str, StagingSpec]:
-    """The staging specs with a run's settings: ``[staging] decimal_separator`` for columns whose values
-    do not show their decimal separator, and the plausibility bound of a sales order line's amount."""
+def staging_specs(decimal_separator: str = "auto", amount_bound: AmountBound | None = None,
+                  number_inputs: Mapping[str, NumberInputs] | None = None) -> dict[str, StagingSpec]:
+    """The staging specs with a run's settings and data: ``[staging] decimal_separator`` for columns
+    whose values do not show their decimal separator, the plausibility bound of a sales order line's
+    amount, and per kind its number values parsed for the run (else parsed in the query)."""
+    def numbers(kind: str) -> NumberColumns:
+        return NumberColumns(NUMBER_COLUMNS[kind], decimal_separator, (number_inputs or {}).get(kind))
+
     return {
-        "sales_order_lines": _sales_order_lines(decimal_separator, amount_bound or default_amount_bound()),
+        "sales_order_lines": _sales_order_lines(numbers("sales_order_lines"), amount_bound or default_amount_bound()),
         **_CRM_CONTACT_SPECS,
-        "crm_opportunities": _crm_opportunities(decimal_separator),
+        "crm_opportunities": _crm_opportunities(numbers("crm_opportunities")),
         **_SERVICE_AND_EMAIL_SPECS,
     }
 

@@ -45,7 +45,7 @@ _COMMA_DECIMAL = r"([0-9]+|[1-9][0-9]{0,2}([.''][0-9]{3})+)?(,[0-9]+)?"
 
 # A number is read in steps, each a macro over the previous step's result, so that the staging
 # query can compute every step once per value (see assets/staging/numbers.py):
-#   crm_number_parts(x)      sign, digits, exponent and Chinese unit (千 万 亿); currency removed
+#   crm_number_parts_of(t)   sign, digits, exponent and Chinese unit (千 万 亿); currency removed
 #   crm_number_body(p)       the digits and separators of a well-formed number
 #   crm_number_format_of(b)  how the digits can be read:
 #       'plain'      digits only, maybe grouped by spaces or apostrophes (1234, 1 234, 1'234);
@@ -57,12 +57,13 @@ _COMMA_DECIMAL = r"([0-9]+|[1-9][0-9]{0,2}([.''][0-9]{3})+)?(,[0-9]+)?"
 #   crm_number_value_of(p, b, crm_reading_mark(format, mark))  the exact value.
 # crm_number_as(x, mark), crm_number(x) and crm_amount(x) do all steps for a single value.
 NUMBER_MACROS = [
-    # Plain digits with an optional decimal part (most values) skip the full, slower parse.
-    rf"""CREATE OR REPLACE TEMP MACRO crm_number_parts(x) AS
-        CASE WHEN regexp_full_match(crm_text(x), '[0-9]+([.,][0-9]+)?')
-             THEN {{'open': '', 'sign': '', 'body': crm_text(x), 'exponent': '', 'unit': '', 'minus': '', 'close': ''}}
+    # Of the text t = crm_text(x). Plain digits with an optional decimal part (most values) skip the
+    # full, slower parse.
+    rf"""CREATE OR REPLACE TEMP MACRO crm_number_parts_of(t) AS
+        CASE WHEN regexp_full_match(t, '[0-9]+([.,][0-9]+)?')
+             THEN {{'open': '', 'sign': '', 'body': t, 'exponent': '', 'unit': '', 'minus': '', 'close': ''}}
              ELSE regexp_extract(
-            trim(regexp_replace(upper(translate(crm_text(x), '{_FROM_CHARS}', '{_TO_CHARS}')),
+            trim(regexp_replace(upper(translate(t, '{_FROM_CHARS}', '{_TO_CHARS}')),
                                 '[¥￥元]|RMB|CNY|人民币', '', 'g')),
             '^(\(?)\s*([+-]?)\s*([0-9.,'' ]*[0-9][0-9.,'' ]*?)\s*(E[+-]?[0-9]{{1,2}})?\s*([千万亿]?)\s*(-?)\s*(\)?)$',
             ['open', 'sign', 'body', 'exponent', 'unit', 'minus', 'close']) END""",
@@ -97,12 +98,12 @@ NUMBER_MACROS = [
             || 'E' || (coalesce(TRY_CAST(substr(p.exponent, 2) AS INTEGER), 0)
                        + CASE p.unit WHEN '千' THEN 3 WHEN '万' THEN 4 WHEN '亿' THEN 8 ELSE 0 END)
             AS DECIMAL(38, 6))""",
-    # Why a present value x of the given format and value cannot be used when its column's separator
-    # is mark; NULL when it can.
-    r"""CREATE OR REPLACE TEMP MACRO crm_number_problem_of(x, format, mark, value) AS
+    # Why a value of text t (crm_text), format and value cannot be used when its column's separator
+    # is mark; NULL when it can (or when there is no value).
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_problem_of(t, format, mark, value) AS
         CASE
-          WHEN crm_text(x) IS NULL THEN NULL
-          WHEN regexp_matches(crm_text(x), '[%％‰]\s*[)）]?$') THEN 'percentage'
+          WHEN t IS NULL THEN NULL
+          WHEN regexp_matches(t, '[%％‰]\s*[)）]?$') THEN 'percentage'
           WHEN format IS NULL THEN 'not a number'
           WHEN format = 'ambiguous' AND mark IS NULL THEN 'ambiguous'
           WHEN format IN ('dot', 'comma') AND crm_reading_mark(format, mark) IS NULL THEN 'contradicts'
@@ -125,6 +126,7 @@ NUMBER_MACROS = [
         END""",
     # --- one value on its own -------------------------------------------------------------------
     # (The lambdas compute each step once: a macro argument used twice would be computed twice.)
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_parts(x) AS crm_number_parts_of(crm_text(x))""",
     r"""CREATE OR REPLACE TEMP MACRO crm_number_format(x) AS
         list_transform([crm_number_body(crm_number_parts(x))], lambda b: crm_number_format_of(b))[1]""",
     # x read as a value of a column whose decimal separator is mark ('.' or ','; NULL: undecided).
@@ -132,7 +134,7 @@ NUMBER_MACROS = [
         list_transform([crm_number_parts(x)], lambda p: list_transform([crm_number_body(p)], lambda b:
             crm_number_value_of(p, b, crm_reading_mark(crm_number_format_of(b), mark)))[1])[1]""",
     r"""CREATE OR REPLACE TEMP MACRO crm_number_problem(x, mark) AS
-        crm_number_problem_of(x, crm_number_format(x), mark, crm_number_as(x, mark))""",
+        crm_number_problem_of(crm_text(x), crm_number_format(x), mark, crm_number_as(x, mark))""",
     # The decimal separator a value shows by itself, '.' when it shows none: for values read on
     # their own, outside a column of evidence (scores, line numbers).
     r"""CREATE OR REPLACE TEMP MACRO crm_own_mark(x) AS CASE crm_number_format(x) WHEN 'comma' THEN ',' ELSE '.' END""",
