@@ -22,6 +22,8 @@ from typing import Any
 import duckdb
 
 DECIMAL_SEPARATORS = ("auto", ".", ",")
+# Money is exact to the fen.
+MONEY = "DECIMAL(18, 2)"
 
 # Problem codes of crm_number_problem and the quarantine rule each one is reported as.
 NUMBER_PROBLEMS: dict[str, str] = {
@@ -147,19 +149,10 @@ class NumberColumns:
         return f"_{column}__decision['mark']"
 
     @staticmethod
-    def exact(column: str) -> str:
-        """SQL: the column's exact value, DECIMAL(38, 6), NULL when it cannot be read."""
-        return f"_{column}__value"
-
-    @staticmethod
-    def number(column: str) -> str:
-        """SQL: the column as a DOUBLE (quantities)."""
-        return f"CAST(_{column}__value AS DOUBLE)"
-
-    @staticmethod
-    def amount(column: str) -> str:
-        """SQL: the column as money, DECIMAL(18, 2)."""
-        return f"TRY_CAST(_{column}__value AS DECIMAL(18, 2))"
+    def value(column: str, as_type: str | None = None) -> str:
+        """SQL: the column's exact value (DECIMAL(38, 6)), or cast to ``as_type`` (MONEY, DOUBLE);
+        NULL when it cannot be read."""
+        return f"TRY_CAST(_{column}__value AS {as_type})" if as_type else f"_{column}__value"
 
     @staticmethod
     def problem(column: str) -> str:

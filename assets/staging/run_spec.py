@@ -49,7 +49,7 @@ def prepare_staging_run(conn: duckdb.DuckDBPyConnection, kind: str, thresholds: 
     bound = None
     if kind in BOUNDED_AMOUNTS:
         plausibility = PlausibilitySettings.from_thresholds(thresholds)
-        amounts = (f"(SELECT {numbers.exact(BOUNDED_AMOUNTS[kind])} AS amount "
+        amounts = (f"(SELECT {numbers.value(BOUNDED_AMOUNTS[kind])} AS amount "
                    f"FROM {NumberColumns(numbers.columns, separator, inputs).source(kind)} {CURRENT_VERSION})")
         bound = derive_amount_bound(conn, amounts, plausibility)
         record_amount_bound(conn, kind, BOUNDED_AMOUNTS[kind], bound, plausibility)

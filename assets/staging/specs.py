@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from assets.staging.numbers import NUMBER_PROBLEMS, NumberColumns, NumberInputs
+from assets.staging.numbers import MONEY, NUMBER_PROBLEMS, NumberColumns, NumberInputs
 from assets.staging.plausibility import AmountBound, default_amount_bound
 
 
@@ -105,8 +105,8 @@ OPPORTUNITY_NUMBER_COLUMNS = ("amount",)
 
 
 def _sales_order_lines(numbers: NumberColumns, amount_bound: AmountBound) -> StagingSpec:
-    quantity = f"coalesce({numbers.number('quantity')}, 1)"
-    discount = f"coalesce({numbers.amount('discount')}, 0)"
+    quantity = f"coalesce({numbers.value('quantity', 'DOUBLE')}, 1)"
+    discount = f"coalesce({numbers.value('discount', MONEY)}, 0)"
     return StagingSpec(
         kind="sales_order_lines",
         columns={
@@ -120,22 +120,22 @@ def _sales_order_lines(numbers: NumberColumns, amount_bound: AmountBound) -> Sta
             "product_name": "crm_text(product_name)",
             "category": "crm_text(category)",
             "quantity": quantity,
-            "unit_price": numbers.amount("unit_price"),
+            "unit_price": numbers.value("unit_price", MONEY),
             "discount": discount,
-            "amount": numbers.amount("amount"),
+            "amount": numbers.value("amount", MONEY),
             "channel": "crm_text(channel)",
             "region": "crm_text(region)",
             "status": ORDER_STATUS,
             # quantity × unit price − discount should equal the amount; a difference over one fen is flagged
-            "amount_mismatch": f"""coalesce(abs({quantity} * {numbers.amount('unit_price')}
-                - {discount} - {numbers.amount('amount')}) > 0.01, false)""",
+            "amount_mismatch": f"""coalesce(abs({quantity} * {numbers.value('unit_price', MONEY)}
+                - {discount} - {numbers.value('amount', MONEY)}) > 0.01, false)""",
         },
         rules=(
             _required_text("customer_code"),
             *_required_timestamp("order_date", "crm_timestamp(order_date)"),
             RowRule("amount", "required value missing", "crm_text(amount) IS NULL"),
             *_readable_number(numbers, "amount"),
-            RowRule("amount", amount_bound.rule, f"abs({numbers.exact('amount')}) > {amount_bound.value}"),
+            RowRule("amount", amount_bound.rule, f"abs({numbers.value('amount')}) > {amount_bound.value}"),
             *(rule for column in ("quantity", "unit_price", "discount") for rule in _readable_number(numbers, column)),
         ),
         business_key=("order_id", "line_no"),
@@ -151,7 +151,7 @@ def _crm_opportunities(numbers: NumberColumns) -> StagingSpec:
             "account_id": "crm_text(account_id)",
             "opportunity_name": "crm_text(opportunity_name)",
             "stage": "crm_text(stage)",
-            "amount": numbers.amount("amount"),
+            "amount": numbers.value("amount", MONEY),
             "created_date": "CAST(crm_timestamp(created_date) AS DATE)",
             "close_date": "CAST(crm_timestamp(close_date) AS DATE)",
             "status": OPPORTUNITY_STATUS,
