@@ -13,6 +13,7 @@ import pytest
 
 from assets.staging.numbers import NumberSettings
 from assets.staging.plausibility import DEFAULT_FLOOR, PlausibilitySettings, derive_amount_bound
+from assets.staging.specs import SPECS
 from checks.expectations import suite_parameters
 from tests.conftest import materialize_layers, query
 from tests.inbox_builders import write_csv
@@ -55,6 +56,13 @@ def test_tiny_or_empty_data_falls_back_to_the_floor(amounts):
     bound = _bound(amounts)
     assert (bound.value, bound.decided_by) == (DEFAULT_FLOOR, "floor")
     assert "plausible_amount_floor" in bound.rule
+
+
+def test_rule_texts_can_be_written_into_sql_literals():
+    # the staging build writes each rule's text into the quarantine as a SQL string literal
+    bounds = [_bound([]), _bound([100, 200, 300, 400]), _bound([100], PlausibilitySettings(Decimal(5)))]
+    rules = [r.rule for spec in SPECS.values() for r in spec.rules] + [b.rule for b in bounds]
+    assert not [r for r in rules if "'" in r]
 
 
 def test_a_number_in_the_settings_is_the_bound():
