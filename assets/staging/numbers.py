@@ -8,9 +8,10 @@ file version (a sheet of a workbook counts as a file) the counts of such evidenc
 (``crm_decimal_decision`` in ``sql_functions``): the column's majority, else the ``[staging]
 decimal_separator`` setting, else the file's other number columns, else ``.``.
 
-Set-based in SQL: one aggregate over ``raw.<kind>`` gives the evidence and decision of every file
-version and column (``evidence_sql``); the staging query joins it to the rows and reads each value
-with its column's decision.
+Set-based in SQL: every value is parsed once (``prepare_number_inputs``, a temp table for the
+build), one aggregate gives the evidence and decision of every file version and column
+(``evidence_sql``), and the staging query joins it to the rows and reads each value with its
+column's decision.
 """
 
 from __future__ import annotations
