@@ -11,8 +11,10 @@ Great Expectations 1.x expectation (class name + arguments) tagged
   date, a ticket resolved before it was opened. The ``gx_advisory`` check warns; nothing stops.
 
 Values that depend on the run come in as GX suite parameters (``{"$PARAMETER": name}``):
-``as_of_end`` (the first instant after the as-of date) and ``max_order_line_amount``. This module
-imports neither GX nor Dagster: it is plain data that tests and the docs can read cheaply.
+``as_of_end`` (the first instant after the as-of date) and ``max_order_line_amount`` /
+``min_order_line_amount`` (the plausibility bound of an order line's amount, as the staging build
+used it). This module imports neither GX nor Dagster: it is plain data that tests and the docs can
+read cheaply.
 """
 
 from __future__ import annotations
@@ -21,16 +23,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
+from assets.staging.plausibility import DEFAULT_FLOOR, PlausibilitySettings
 from assets.staging.specs import SPECS
 
-# Largest plausible amount of one sales order line, in CNY. The sample exports stay below 12,000;
-# a wholesale line of a big installation can reach a few hundred thousand. Above this the amount is
-# most likely a typo (an extra zero, a phone number pasted into the amount column). Override per
-# installation with ``[quality] max_order_line_amount = ...`` in the settings file
-# (CRM_SETTINGS_FILE); the shipped settings.toml repeats this default.
-DEFAULT_MAX_ORDER_LINE_AMOUNT = 1_000_000
+# Plausibility bound of one sales order line's amount, in CNY, when neither the settings file
+# (``[quality] max_order_line_amount``) nor a staging build (quality.amount_bounds, derived from the
+# amounts: see assets/staging/plausibility.py) gives one: the smallest bound the build ever uses.
+# Staging quarantines amounts beyond the bound, so the advisory check fails only when the table
+# no longer matches the bound (the setting was lowered after the build, or the table was changed).
+DEFAULT_MAX_ORDER_LINE_AMOUNT = int(DEFAULT_FLOOR)
 
 # Share of sales lines that must carry a known channel before the advisory check warns: new sales
 # channels (a new marketplace) appear in exports before anyone updates the list below.
@@ -38,6 +42,7 @@ KNOWN_CHANNEL_SHARE = 0.95
 
 AS_OF_END = "as_of_end"
 MAX_ORDER_LINE_AMOUNT = "max_order_line_amount"
+MIN_ORDER_LINE_AMOUNT = "min_order_line_amount"
 
 # Columns every staging table carries besides its typed columns: where the row came from.
 LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_sheet", "_row_number", "_loaded_at")
@@ -205,10 +210,9 @@ SUITES: dict[str, tuple[Expectation, ...]] = {
         _in_set("status", ORDER_STATUSES, "order status"),
         _in_set("channel", SALES_CHANNELS, "sales channel", mostly=KNOWN_CHANNEL_SHARE),
         _in_set("region", REGIONS, "region"),
-        _between("amount", f"amount is between 0 and the largest plausible order-line amount "
-                           f"(¥{DEFAULT_MAX_ORDER_LINE_AMOUNT:,} unless the settings file sets "
-                           f"[quality] {MAX_ORDER_LINE_AMOUNT})",
-                 min_value=0, max_value={"$PARAMETER": MAX_ORDER_LINE_AMOUNT}),
+        _between("amount", f"amount (a refund's too) is within the plausibility bound the staging build used "
+                           f"([quality] {MAX_ORDER_LINE_AMOUNT}, by default derived from the amounts)",
+                 min_value={"$PARAMETER": MIN_ORDER_LINE_AMOUNT}, max_value={"$PARAMETER": MAX_ORDER_LINE_AMOUNT}),
         _between("quantity", "quantity is more than 0", min_value=0, strict_min=True),
         Expectation(
             "ExpectColumnValuesToBeInSet", {"column": "amount_mismatch", "value_set": [False], "mostly": 0.99},
@@ -270,10 +274,14 @@ def suite_for(kind: str, blocking: bool) -> tuple[Expectation, ...]:
     return tuple(e for e in SUITES[kind] if e.blocking == blocking)
 
 
-def suite_parameters(as_of: date, thresholds: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Run-time values of the suite parameters: the end of the as-of day and the amount ceiling."""
-    quality = (thresholds or {}).get("quality", {})
+def suite_parameters(as_of: date, thresholds: Mapping[str, Any] | None = None,
+                     built_amount_bound: Decimal | None = None) -> dict[str, Any]:
+    """Run-time values of the suite parameters: the end of the as-of day and the amount bound - the
+    settings file's number, else the bound the last staging build derived, else the default."""
+    fixed = PlausibilitySettings.from_thresholds(thresholds).max_order_line_amount
+    bound = float(next(b for b in (fixed, built_amount_bound, DEFAULT_MAX_ORDER_LINE_AMOUNT) if b is not None))
     return {
         AS_OF_END: datetime.combine(as_of + timedelta(days=1), time.min),
-        MAX_ORDER_LINE_AMOUNT: float(quality.get(MAX_ORDER_LINE_AMOUNT, DEFAULT_MAX_ORDER_LINE_AMOUNT)),
+        MAX_ORDER_LINE_AMOUNT: bound,
+        MIN_ORDER_LINE_AMOUNT: -bound,
     }

@@ -26,6 +26,8 @@ from dagster import (
 )
 
 from assets.as_of import resolve_as_of
+from assets.staging.plausibility import recorded_amount_bound
+from assets.staging.run_spec import BOUNDED_AMOUNTS
 from assets.staging.specs import SPECS
 from checks.expectations import Expectation, suite_for, suite_parameters
 from checks.gx_validation import read_frames, validate
@@ -111,8 +113,9 @@ def run_staging_suite(
     with warehouse.connect() as conn:
         as_of = resolve_as_of(conn, settings.as_of_date())
         frames = read_frames(conn, table, expectations)
+        built_bound = recorded_amount_bound(conn, kind, BOUNDED_AMOUNTS[kind]) if kind in BOUNDED_AMOUNTS else None
     started = time.perf_counter()
-    outcomes = validate(frames, expectations, suite_parameters(as_of, settings.thresholds()))
+    outcomes = validate(frames, expectations, suite_parameters(as_of, settings.thresholds(), built_bound))
     validate_seconds = time.perf_counter() - started
     with warehouse.connect() as conn:
         outcomes = _with_null_locations(conn, table, outcomes)

@@ -178,14 +178,12 @@ def test_a_corrected_redelivery_resolves_quarantined_rows(loaded):
     assert query(loaded, "SELECT count(*) FROM staging.sales_order_lines WHERE customer_code = 'C9'") == [(1,)]
 
 
-def test_an_extreme_outlier_is_staged_and_flagged_by_the_advisory_check(loaded):
+def test_an_extreme_outlier_is_quarantined_as_implausible(loaded):
     write_csv(Path(loaded.inbox_dir) / "sales" / "outlier.csv", SALES_HEADER, [["C9", "2025-01-01", "¥50,000,000"]])
     result = ingest(loaded)
     assert result.success
-    advisory = next(e for e in result.get_asset_check_evaluations()
-                    if e.check_name == "gx_advisory" and e.asset_key.path == ["staging", "sales_order_lines"])
-    assert advisory.passed is False
-    failures = {f["column"]: f for f in advisory.metadata["failures"].value}
-    assert failures["amount"]["unexpected_count"] == 1
-    assert failures["amount"]["sample_values"] == ["50000000"]
-    assert query(loaded, "SELECT count(*) FROM staging.sales_order_lines WHERE amount = 50000000")[0][0] == 1
+    # among ¥80-¥1,250 lines the default bound is its floor, ¥1,000,000 (see assets/staging/plausibility.py)
+    [(file, row, column, rule, raw)] = [q for q in quarantine(loaded) if q[0] == "sales/outlier.csv"]
+    assert (file, row, column, raw) == ("sales/outlier.csv", 2, "amount", "¥50,000,000")
+    assert rule.startswith("implausible amount: more than ¥1,000,000") and "max_order_line_amount" in rule
+    assert query(loaded, "SELECT count(*) FROM staging.sales_order_lines WHERE amount = 50000000")[0][0] == 0

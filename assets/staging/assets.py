@@ -5,8 +5,9 @@ from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, Materiali
 
 from assets.metadata import table_metadata
 from assets.staging.build import build_staging_table
+from assets.staging.run_spec import prepare_staging_run
 from assets.staging.specs import SPECS, StagingSpec
-from pipelines.resources import Warehouse
+from pipelines.resources import PipelineSettings, Warehouse
 
 STAGING_DOC = """Typed and cleaned `{kind}`: one row per distinct business record ({key}).
 
@@ -36,9 +37,11 @@ def build_staging_asset(spec: StagingSpec) -> AssetsDefinition:
             columns=", ".join(f"`{c}`" for c in spec.columns),
         ),
     )
-    def _staging_asset(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    def _staging_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+                       ) -> MaterializeResult:
         with warehouse.connect() as conn:
-            result = build_staging_table(conn, spec)
+            run = prepare_staging_run(conn, spec.kind, settings.thresholds())
+            result = build_staging_table(conn, run.spec)
             context.log.info(
                 f"{spec.kind}: {result.rows_read} read = {result.rows_staged} staged + "
                 f"{result.rows_quarantined} quarantined + {result.duplicates_collapsed} duplicates collapsed"
@@ -49,6 +52,7 @@ def build_staging_asset(spec: StagingSpec) -> AssetsDefinition:
                 rows_read=MetadataValue.int(result.rows_read),
                 rows_quarantined=MetadataValue.int(result.rows_quarantined),
                 duplicates_collapsed=MetadataValue.int(result.duplicates_collapsed),
+                **run.metadata,
             )
         return MaterializeResult(metadata=metadata)
 

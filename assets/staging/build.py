@@ -59,6 +59,11 @@ class StagingResult:
     duplicates_collapsed: int
 
 
+def _literal(text: str) -> str:
+    """A fixed rule text as an SQL string literal (quotes doubled)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 def _typed_select(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> str:
     raw_columns = [
         name for name, *_ in conn.execute(f"DESCRIBE raw.{spec.kind}").fetchall() if not name.startswith("_")
@@ -80,7 +85,7 @@ def _typed_select(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> str:
         )
         SELECT {typed}, {flags}, r._source_file, r._sheet, r._row_number, r._loaded_at,
                r._file_modified_at, r._file_sequence, v.file_hash IS NULL AS _superseded
-        FROM raw.{spec.kind} r
+        FROM {spec.source()} r
         LEFT JOIN current_versions v
           ON v.source_file = r._source_file AND v.sheet IS NOT DISTINCT FROM r._sheet
          AND v.file_hash = r._file_hash"""
@@ -103,8 +108,8 @@ def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> S
             FROM _typed WHERE NOT ({any_failure}) AND NOT _superseded"""
     )
     quarantine_rows = "\nUNION ALL\n".join(
-        f"""SELECT '{spec.kind}', t._source_file, t._sheet, t._row_number, '{rule.column}', '{rule.rule}',
-                   t._raw_{i}, t._loaded_at, 'staging',
+        f"""SELECT '{spec.kind}', t._source_file, t._sheet, t._row_number,
+                   {_literal(rule.column)}, {_literal(rule.rule)}, t._raw_{i}, t._loaded_at, 'staging',
                    t._superseded OR s._source_file IS NOT NULL,
                    CASE WHEN t._superseded THEN t._source_file ELSE s._source_file END
             FROM _typed t

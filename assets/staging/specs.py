@@ -6,7 +6,11 @@ Expressions are DuckDB SQL over the raw text columns (see ``sql_functions`` for 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from assets.staging.numbers import MONEY, NUMBER_PROBLEMS, NumberColumns, NumberInputs
+from assets.staging.plausibility import AmountBound, default_amount_bound
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,13 @@ class StagingSpec:
     columns: dict[str, str]
     rules: tuple[RowRule, ...]
     business_key: tuple[str, ...]
+    # The relation read instead of raw.<kind> when the typed columns and rules need helper columns
+    # (names starting with _), e.g. the decimal separator of a number column in its file.
+    source_relation: str | None = None
+
+    def source(self) -> str:
+        """SQL relation the staging query reads: ``raw.<kind>``, or it with helper columns."""
+        return self.source_relation or f"raw.{self.kind}"
 
 
 def _required_timestamp(raw: str, typed: str) -> tuple[RowRule, RowRule]:
@@ -41,6 +52,12 @@ def _optional_timestamp(raw: str, typed: str) -> RowRule:
 
 def _required_text(raw: str) -> RowRule:
     return RowRule(raw, "required value missing", f"crm_text({raw}) IS NULL")
+
+
+def _readable_number(numbers: NumberColumns, raw: str) -> tuple[RowRule, ...]:
+    """A present value must be a number readable with its column's decimal separator."""
+    problem = numbers.problem(raw)
+    return tuple(RowRule(raw, rule, f"{problem} = '{code}'") for code, rule in NUMBER_PROBLEMS.items())
 
 
 ORDER_STATUS = """CASE
@@ -83,8 +100,14 @@ EMAIL_EVENT = """CASE
 ROW_CONTENT_ID = "__ROW_CONTENT_ID__"
 _ROW_ID = ROW_CONTENT_ID
 
-SPECS: dict[str, StagingSpec] = {
-    "sales_order_lines": StagingSpec(
+SALES_NUMBER_COLUMNS = ("quantity", "unit_price", "discount", "amount")
+OPPORTUNITY_NUMBER_COLUMNS = ("amount",)
+
+
+def _sales_order_lines(numbers: NumberColumns, amount_bound: AmountBound) -> StagingSpec:
+    quantity = f"coalesce({numbers.value('quantity', 'DOUBLE')}, 1)"
+    discount = f"coalesce({numbers.value('discount', MONEY)}, 0)"
+    return StagingSpec(
         kind="sales_order_lines",
         columns={
             "order_id": f"coalesce(crm_text(order_id), {_ROW_ID})",
@@ -96,26 +119,79 @@ SPECS: dict[str, StagingSpec] = {
             "sku": "crm_text(sku)",
             "product_name": "crm_text(product_name)",
             "category": "crm_text(category)",
-            "quantity": "coalesce(crm_number(quantity), 1)",
-            "unit_price": "crm_amount(unit_price)",
-            "discount": "coalesce(crm_amount(discount), 0)",
-            "amount": "crm_amount(amount)",
+            "quantity": quantity,
+            "unit_price": numbers.value("unit_price", MONEY),
+            "discount": discount,
+            "amount": numbers.value("amount", MONEY),
             "channel": "crm_text(channel)",
             "region": "crm_text(region)",
             "status": ORDER_STATUS,
             # quantity × unit price − discount should equal the amount; a difference over one fen is flagged
-            "amount_mismatch": """coalesce(abs(coalesce(crm_number(quantity), 1) * crm_amount(unit_price)
-                - coalesce(crm_amount(discount), 0) - crm_amount(amount)) > 0.01, false)""",
+            "amount_mismatch": f"""coalesce(abs({quantity} * {numbers.value('unit_price', MONEY)}
+                - {discount} - {numbers.value('amount', MONEY)}) > 0.01, false)""",
         },
         rules=(
             _required_text("customer_code"),
             *_required_timestamp("order_date", "crm_timestamp(order_date)"),
             RowRule("amount", "required value missing", "crm_text(amount) IS NULL"),
-            RowRule("amount", "not a number", "crm_text(amount) IS NOT NULL AND crm_amount(amount) IS NULL"),
-            RowRule("quantity", "not a number", "crm_text(quantity) IS NOT NULL AND crm_number(quantity) IS NULL"),
+            *_readable_number(numbers, "amount"),
+            RowRule("amount", amount_bound.rule, f"abs({numbers.value('amount')}) > {amount_bound.value}"),
+            *(rule for column in ("quantity", "unit_price", "discount") for rule in _readable_number(numbers, column)),
         ),
         business_key=("order_id", "line_no"),
-    ),
+        source_relation=numbers.source("sales_order_lines"),
+    )
+
+
+def _crm_opportunities(numbers: NumberColumns) -> StagingSpec:
+    return StagingSpec(
+        kind="crm_opportunities",
+        columns={
+            "opportunity_id": "crm_text(opportunity_id)",
+            "account_id": "crm_text(account_id)",
+            "opportunity_name": "crm_text(opportunity_name)",
+            "stage": "crm_text(stage)",
+            "amount": numbers.value("amount", MONEY),
+            "created_date": "CAST(crm_timestamp(created_date) AS DATE)",
+            "close_date": "CAST(crm_timestamp(close_date) AS DATE)",
+            "status": OPPORTUNITY_STATUS,
+            "owner": "crm_text(owner)",
+        },
+        rules=(
+            _required_text("opportunity_id"),
+            _required_text("account_id"),
+            _optional_timestamp("created_date", "crm_timestamp(created_date)"),
+            _optional_timestamp("close_date", "crm_timestamp(close_date)"),
+            *_readable_number(numbers, "amount"),
+        ),
+        business_key=("opportunity_id",),
+        source_relation=numbers.source("crm_opportunities"),
+    )
+
+
+# Number columns whose decimal separator is decided from the evidence of the column in each file.
+NUMBER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "sales_order_lines": SALES_NUMBER_COLUMNS, "crm_opportunities": OPPORTUNITY_NUMBER_COLUMNS,
+}
+
+
+def staging_specs(decimal_separator: str = "auto", amount_bound: AmountBound | None = None,
+                  number_inputs: Mapping[str, NumberInputs] | None = None) -> dict[str, StagingSpec]:
+    """The staging specs with a run's settings and data: ``[staging] decimal_separator`` for columns
+    whose values do not show their decimal separator, the plausibility bound of a sales order line's
+    amount, and per kind its number values parsed for the run (else parsed in the query)."""
+    def numbers(kind: str) -> NumberColumns:
+        return NumberColumns(NUMBER_COLUMNS[kind], decimal_separator, (number_inputs or {}).get(kind))
+
+    return {
+        "sales_order_lines": _sales_order_lines(numbers("sales_order_lines"), amount_bound or default_amount_bound()),
+        **_CRM_CONTACT_SPECS,
+        "crm_opportunities": _crm_opportunities(numbers("crm_opportunities")),
+        **_SERVICE_AND_EMAIL_SPECS,
+    }
+
+
+_CRM_CONTACT_SPECS: dict[str, StagingSpec] = {
     "crm_accounts": StagingSpec(
         kind="crm_accounts",
         columns={
@@ -155,28 +231,9 @@ SPECS: dict[str, StagingSpec] = {
         ),
         business_key=("interaction_id",),
     ),
-    "crm_opportunities": StagingSpec(
-        kind="crm_opportunities",
-        columns={
-            "opportunity_id": "crm_text(opportunity_id)",
-            "account_id": "crm_text(account_id)",
-            "opportunity_name": "crm_text(opportunity_name)",
-            "stage": "crm_text(stage)",
-            "amount": "crm_amount(amount)",
-            "created_date": "CAST(crm_timestamp(created_date) AS DATE)",
-            "close_date": "CAST(crm_timestamp(close_date) AS DATE)",
-            "status": OPPORTUNITY_STATUS,
-            "owner": "crm_text(owner)",
-        },
-        rules=(
-            _required_text("opportunity_id"),
-            _required_text("account_id"),
-            _optional_timestamp("created_date", "crm_timestamp(created_date)"),
-            _optional_timestamp("close_date", "crm_timestamp(close_date)"),
-            RowRule("amount", "not a number", "crm_text(amount) IS NOT NULL AND crm_amount(amount) IS NULL"),
-        ),
-        business_key=("opportunity_id",),
-    ),
+}
+
+_SERVICE_AND_EMAIL_SPECS: dict[str, StagingSpec] = {
     "service_tickets": StagingSpec(
         kind="service_tickets",
         columns={
@@ -248,3 +305,6 @@ SPECS: dict[str, StagingSpec] = {
         business_key=("email", "campaign_id", "event_type", "event_ts"),
     ),
 }
+
+# The specs with the shipped settings (no data-derived amount bound): column sets, keys and rule names.
+SPECS: dict[str, StagingSpec] = staging_specs()

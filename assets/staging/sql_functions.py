@@ -28,6 +28,124 @@ TIMESTAMP_FORMATS = [
 
 _FORMAT_LIST = "[" + ", ".join(f"'{f}'" for f in TIMESTAMP_FORMATS) + "]"
 
+# Characters of numbers as typed in Chinese software, mapped to ASCII: full-width digits and signs,
+# the Unicode minus; the full-width comma, apostrophes and no-break/thin spaces only ever group
+# thousands, so they become the neutral group mark '.
+_NUMBER_CHARS = {
+    **{chr(0xFF10 + d): str(d) for d in range(10)},
+    "．": ".", "－": "-", "−": "-", "＋": "+", "（": "(", "）": ")", "％": "%", "Ｅ": "E", "ｅ": "E",
+    "，": "'", "＇": "'", "’": "'", "\u00a0": " ", "\u202f": " ", "\u2009": " ",
+}
+_FROM_CHARS = "".join(_NUMBER_CHARS)
+_TO_CHARS = "".join(_NUMBER_CHARS.values()).replace("'", "''")
+
+# Group patterns: digits grouped by three with the given marks (the first group without a leading 0).
+_DOT_DECIMAL = r"([0-9]+|[1-9][0-9]{0,2}([,''][0-9]{3})+)?(\.[0-9]+)?"
+_COMMA_DECIMAL = r"([0-9]+|[1-9][0-9]{0,2}([.''][0-9]{3})+)?(,[0-9]+)?"
+
+# A number is read in steps, each a macro over the previous step's result, so that the staging
+# query can compute every step once per value (see assets/staging/numbers.py):
+#   crm_number_parts_of(t)   sign, digits, exponent and Chinese unit (千 万 亿); currency removed
+#   crm_number_body(p)       the digits and separators of a well-formed number
+#   crm_number_format_of(b)  how the digits can be read:
+#       'plain'      digits only, maybe grouped by spaces or apostrophes (1234, 1 234, 1'234);
+#       'dot'        readable only with '.' as decimal separator (1,234.50, 12.5, 1,234,567);
+#       'comma'      readable only with ',' as decimal separator (1.234,50, 12,5, 1.234.567);
+#       'ambiguous'  readable both ways, with different values (1,234 is 1234 or 1.234);
+#       NULL         not a number (abc, 面议, 10%, empty);
+#   crm_decimal_decision(...)  the decimal separator of a column in a file, from its evidence;
+#   crm_number_value_of(p, b, crm_reading_mark(format, mark))  the exact value.
+# crm_number_as(x, mark), crm_number(x) and crm_amount(x) do all steps for a single value.
+NUMBER_MACROS = [
+    # Of the text t = crm_text(x). Plain digits with an optional decimal part (most values) skip the
+    # full, slower parse.
+    rf"""CREATE OR REPLACE TEMP MACRO crm_number_parts_of(t) AS
+        CASE WHEN regexp_full_match(t, '[0-9]+([.,][0-9]+)?')
+             THEN {{'open': '', 'sign': '', 'body': t, 'exponent': '', 'unit': '', 'minus': '', 'close': ''}}
+             ELSE regexp_extract(
+            trim(regexp_replace(upper(translate(t, '{_FROM_CHARS}', '{_TO_CHARS}')),
+                                '[¥￥元]|RMB|CNY|人民币', '', 'g')),
+            '^(\(?)\s*([+-]?)\s*([0-9.,'' ]*[0-9][0-9.,'' ]*?)\s*(E[+-]?[0-9]{{1,2}})?\s*([千万亿]?)\s*(-?)\s*(\)?)$',
+            ['open', 'sign', 'body', 'exponent', 'unit', 'minus', 'close']) END""",
+    # Inner spaces become the group mark '; NULL when the sign is malformed ("(12", "-12-", "+(12)").
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_body(p) AS
+        CASE WHEN p.body <> '' AND p.open || p.sign || '#' || p.minus || p.close IN ('#', '-#', '+#', '(#)', '#-')
+             THEN replace(trim(p.body), ' ', '''') END""",
+    rf"""CREATE OR REPLACE TEMP MACRO crm_number_format_of(b) AS
+        CASE
+          WHEN b IS NULL THEN NULL
+          WHEN NOT contains(b, '.') AND NOT contains(b, ',')
+            THEN CASE WHEN regexp_full_match(b, '[0-9]+|[1-9][0-9]{{0,2}}(''[0-9]{{3}})+') THEN 'plain' END
+          WHEN regexp_full_match(b, '{_DOT_DECIMAL}')
+            THEN CASE WHEN regexp_full_match(b, '{_COMMA_DECIMAL}') THEN 'ambiguous' ELSE 'dot' END
+          WHEN regexp_full_match(b, '{_COMMA_DECIMAL}') THEN 'comma'
+        END""",
+    # The separator to read a value of the given format with, when its column's separator is mark;
+    # NULL when the value cannot be read that way.
+    r"""CREATE OR REPLACE TEMP MACRO crm_reading_mark(format, mark) AS
+        CASE format
+          WHEN 'plain' THEN '.'
+          WHEN 'dot' THEN CASE WHEN mark = '.' THEN '.' END
+          WHEN 'comma' THEN CASE WHEN mark = ',' THEN ',' END
+          WHEN 'ambiguous' THEN CASE WHEN mark IN ('.', ',') THEN mark END
+        END""",
+    # The exact value (DECIMAL(38, 6)) read with the separator reading_mark.
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_value_of(p, b, reading_mark) AS
+        TRY_CAST(
+            CASE WHEN p.open <> '' OR p.sign = '-' OR p.minus <> '' THEN '-' ELSE '' END
+            || CASE reading_mark WHEN ',' THEN replace(replace(replace(b, '.', ''), '''', ''), ',', '.')
+                                 WHEN '.' THEN replace(replace(b, ',', ''), '''', '') END
+            || 'E' || (coalesce(TRY_CAST(substr(p.exponent, 2) AS INTEGER), 0)
+                       + CASE p.unit WHEN '千' THEN 3 WHEN '万' THEN 4 WHEN '亿' THEN 8 ELSE 0 END)
+            AS DECIMAL(38, 6))""",
+    # Why a value of text t (crm_text), format and value cannot be used when its column's separator
+    # is mark; NULL when it can (or when there is no value).
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_problem_of(t, format, mark, value) AS
+        CASE
+          WHEN t IS NULL THEN NULL
+          WHEN regexp_matches(t, '[%％‰]\s*[)）]?$') THEN 'percentage'
+          WHEN format IS NULL THEN 'not a number'
+          WHEN format = 'ambiguous' AND mark IS NULL THEN 'ambiguous'
+          WHEN format IN ('dot', 'comma') AND crm_reading_mark(format, mark) IS NULL THEN 'contradicts'
+          WHEN value IS NULL THEN 'not a number'
+        END""",
+    # The decimal separator of one column in one file, from the counts of its values readable only
+    # with '.' (column_dot) or only with ',' (column_comma): the column's majority; else the setting
+    # '.' or ','; else (setting 'auto') the majority of the file's other number columns; else '.',
+    # the Chinese convention. Evidence split evenly leaves the column undecided (mark NULL).
+    r"""CREATE OR REPLACE TEMP MACRO crm_decimal_decision(column_dot, column_comma, file_dot, file_comma, setting) AS
+        CASE
+          WHEN column_comma > column_dot THEN {'mark': ',', 'decided_by': 'column evidence'}
+          WHEN column_dot > column_comma THEN {'mark': '.', 'decided_by': 'column evidence'}
+          WHEN setting IN ('.', ',') THEN {'mark': setting, 'decided_by': 'setting'}
+          WHEN column_dot > 0 THEN {'mark': NULL, 'decided_by': 'conflicting evidence'}
+          WHEN file_comma > file_dot THEN {'mark': ',', 'decided_by': 'file evidence'}
+          WHEN file_dot > file_comma THEN {'mark': '.', 'decided_by': 'file evidence'}
+          WHEN file_dot > 0 THEN {'mark': NULL, 'decided_by': 'conflicting evidence'}
+          ELSE {'mark': '.', 'decided_by': 'default'}
+        END""",
+    # --- one value on its own -------------------------------------------------------------------
+    # (The lambdas compute each step once: a macro argument used twice would be computed twice.)
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_parts(x) AS crm_number_parts_of(crm_text(x))""",
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_format(x) AS
+        list_transform([crm_number_body(crm_number_parts(x))], lambda b: crm_number_format_of(b))[1]""",
+    # x read as a value of a column whose decimal separator is mark ('.' or ','; NULL: undecided).
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_as(x, mark) AS
+        list_transform([crm_number_parts(x)], lambda p: list_transform([crm_number_body(p)], lambda b:
+            crm_number_value_of(p, b, crm_reading_mark(crm_number_format_of(b), mark)))[1])[1]""",
+    r"""CREATE OR REPLACE TEMP MACRO crm_number_problem(x, mark) AS
+        crm_number_problem_of(crm_text(x), crm_number_format(x), mark, crm_number_as(x, mark))""",
+    # The decimal separator a value shows by itself, '.' when it shows none: for values read on
+    # their own, outside a column of evidence (scores, line numbers).
+    r"""CREATE OR REPLACE TEMP MACRO crm_own_mark(x) AS CASE crm_number_format(x) WHEN 'comma' THEN ',' ELSE '.' END""",
+    r"""CREATE OR REPLACE TEMP MACRO crm_number(x) AS
+        CASE WHEN regexp_full_match(crm_text(x), '[0-9]{1,15}') THEN TRY_CAST(crm_text(x) AS DOUBLE)
+             ELSE CAST(crm_number_as(x, crm_own_mark(x)) AS DOUBLE) END""",
+    # Money, exact to the fen: "¥1,234.50", "1,234.50元", "RMB 1234.5", "(1,234.50)", "1.5万".
+    r"""CREATE OR REPLACE TEMP MACRO crm_amount_as(x, mark) AS TRY_CAST(crm_number_as(x, mark) AS DECIMAL(18, 2))""",
+    r"""CREATE OR REPLACE TEMP MACRO crm_amount(x) AS crm_amount_as(x, crm_own_mark(x))""",
+]
+
 MACROS = [
     # Trimmed text with inner whitespace runs collapsed; empty text becomes NULL.
     r"""CREATE OR REPLACE TEMP MACRO crm_text(x) AS
@@ -43,11 +161,7 @@ MACROS = [
             THEN CAST(timezone('Asia/Shanghai', TRY_CAST(crm_text(x) AS TIMESTAMPTZ)) AS TIMESTAMP)
           ELSE try_strptime(crm_text(x), {_FORMAT_LIST})
         END""",
-    r"""CREATE OR REPLACE TEMP MACRO crm_number(x) AS
-        TRY_CAST(regexp_replace(crm_text(x), '[,，\s]', '', 'g') AS DOUBLE)""",
-    # Money as text: "¥1,234.50", "1,234.50元", "RMB 1234.5", "￥1234.50".
-    r"""CREATE OR REPLACE TEMP MACRO crm_amount(x) AS
-        TRY_CAST(regexp_replace(crm_text(x), '[¥￥$,，元\s]|RMB|CNY', '', 'gi') AS DECIMAL(18, 2))""",
+    *NUMBER_MACROS,
     r"""CREATE OR REPLACE TEMP MACRO crm_email(x) AS
         CASE WHEN regexp_full_match(lower(crm_text(x)), '[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}')
              THEN lower(crm_text(x)) END""",
@@ -81,7 +195,8 @@ def phone_to_e164(text: str | None) -> str | None:
 
 def install_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
     """Make the parsing macros available on this connection."""
-    with contextlib.suppress(duckdb.CatalogException):  # already registered on this connection
+    # Already registered on this connection: DuckDB raises CatalogException or NotImplementedException.
+    with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):
         conn.create_function(
             "crm_phone_by_rules", phone_to_e164, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("VARCHAR"),
             null_handling="special",

@@ -36,11 +36,68 @@ def test_dates_in_every_export_layout(conn, text, expected):
 
 @pytest.mark.parametrize(
     "text, expected",
-    [("¥1,234.50", Decimal("1234.50")), ("1,234.50元", Decimal("1234.50")), ("RMB 1234.5", Decimal("1234.50")),
-     ("￥99", Decimal("99.00")), ("-12.5", Decimal("-12.50")), ("abc", None)],
+    [("¥1,234.50", "1234.50"), ("1,234.50元", "1234.50"), ("RMB 1234.5", "1234.50"), ("rmb1234.5", "1234.50"),
+     ("CNY 99", "99.00"), ("￥99", "99.00"), ("人民币 99元", "99.00"), ("１２３４．５", "1234.50"),
+     ("１，２３４．５０元", "1234.50"), ("1.5万", "15000.00"), ("1.5万元", "15000.00"), ("2亿", "200000000.00"),
+     ("3千", "3000.00"), ("-12.5", "-12.50"), ("－12.5", "-12.50"), ("(1,234.50)", "-1234.50"),
+     ("（1,234.50）", "-1234.50"), ("12.5-", "-12.50"), ("-¥12.5", "-12.50"), ("¥-12.5", "-12.50"),
+     ("+5", "5.00"), ("1.2E+3", "1200.00"), ("1e12", "1000000000000.00"), (".5", "0.50"), ("0", "0.00"),
+     ("1'234.50", "1234.50"), ("1 234.50", "1234.50"), ("1\u00a0234.50", "1234.50"), ("1,234,567", "1234567.00"),
+     # a decimal comma shown by the value itself: the defects of the old comma stripping
+     ("1.234,50", "1234.50"), ("1 234,50", "1234.50"), ("12,5", "12.50"), ("0,500", "0.50"),
+     ("1.234.567", "1234567.00"),
+     # not amounts
+     ("abc", None), ("面议", None), ("10%", None), ("12.5 %", None), ("$12.50", None), ("(12", None),
+     ("-12-", None), ("+(12)", None), ("12,34,567", None), ("1,2345.6", None), ("", None), (None, None)],
 )
 def test_amounts_written_as_text(conn, text, expected):
+    expected = None if expected is None else Decimal(expected)
     assert conn.execute("SELECT crm_amount(?)", [text]).fetchone()[0] == expected
+
+
+@pytest.mark.parametrize(
+    "text, number_format",
+    [("1234", "plain"), ("1 234", "plain"), ("1'234", "plain"), ("1E12", "plain"), ("1,234.50", "dot"),
+     ("12.5", "dot"), ("1234.50", "dot"), ("1,234,567", "dot"), ("1.234,50", "comma"), ("12,5", "comma"),
+     ("1234,567", "comma"), ("1.234.567", "comma"), ("1,234", "ambiguous"), ("12,500", "ambiguous"),
+     ("1.234", "ambiguous"), ("abc", None), ("10%", None), (None, None)],
+)
+def test_how_a_number_can_be_read(conn, text, number_format):
+    assert conn.execute("SELECT crm_number_format(?)", [text]).fetchone()[0] == number_format
+
+
+@pytest.mark.parametrize(
+    "text, mark, expected, problem",
+    [("1,234", ".", "1234", None), ("1,234", ",", "1.234", None), ("1,234", None, None, "ambiguous"),
+     ("1.234", ",", "1234", None), ("12,500", ".", "12500", None),
+     ("12,5", ",", "12.5", None), ("12,5", ".", None, "contradicts"), ("1,234.50", ",", None, "contradicts"),
+     ("1,234.50", None, None, "contradicts"), ("1234", None, "1234", None), ("abc", ".", None, "not a number"),
+     ("1e40", ".", None, "not a number"), ("15%", ".", None, "percentage"), ("（15％）", ".", None, "percentage"),
+     ("", ".", None, None)],
+)
+def test_a_value_is_read_with_its_columns_decimal_separator_or_not_at_all(conn, text, mark, expected, problem):
+    value, found = conn.execute("SELECT crm_number_as(?, ?), crm_number_problem(?, ?)", [text, mark] * 2).fetchone()
+    assert value == (None if expected is None else Decimal(expected))
+    assert found == problem
+
+
+@pytest.mark.parametrize(
+    "counts, setting, mark, decided_by",
+    [((5, 1, 0, 0), "auto", ".", "column evidence"), ((1, 5, 0, 0), "auto", ",", "column evidence"),
+     ((5, 1, 0, 0), ",", ".", "column evidence"),  # the column's own values win over the setting
+     ((0, 0, 0, 0), "auto", ".", "default"), ((0, 0, 0, 0), ",", ",", "setting"),
+     ((0, 0, 0, 7), "auto", ",", "file evidence"), ((0, 0, 7, 0), "auto", ".", "file evidence"),
+     ((0, 0, 0, 7), ".", ".", "setting"), ((2, 2, 0, 0), "auto", None, "conflicting evidence"),
+     ((2, 2, 0, 0), ",", ",", "setting"), ((0, 0, 3, 3), "auto", None, "conflicting evidence")],
+)
+def test_the_decimal_separator_of_a_column(conn, counts, setting, mark, decided_by):
+    decision = conn.execute("SELECT crm_decimal_decision(?, ?, ?, ?, ?)", [*counts, setting]).fetchone()[0]
+    assert decision == {"mark": mark, "decided_by": decided_by}
+
+
+@pytest.mark.parametrize("text, expected", [("3", 3.0), ("4,5", 4.5), ("1,234", 1234.0), ("７", 7.0), ("x", None)])
+def test_single_numbers_read_their_own_decimal_separator(conn, text, expected):
+    assert conn.execute("SELECT crm_number(?)", [text]).fetchone()[0] == expected
 
 
 @pytest.mark.parametrize(

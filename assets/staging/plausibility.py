@@ -1,0 +1,176 @@
+"""The plausibility bound of a sales order line's amount: an amount larger than it (in absolute
+value, so a refund typo counts too) is a typo - an extra run of zeros, a phone number or a date
+pasted into the amount column - and the line is quarantined instead of becoming revenue.
+
+The bound is ``[quality] max_order_line_amount`` when set to a number. By default ("auto") it comes
+from the amounts themselves: ``plausible_amount_multiple`` (1000) times a high quantile
+(``plausible_amount_quantile``, 0.99) of the positive amounts of the current exports, and never less
+than ``plausible_amount_floor`` (¥1,000,000). The quantile ignores at least the two largest amounts,
+so a few typos cannot raise their own bound, even in an export of three lines; without positive
+amounts (nothing sold yet, only free samples) the bound is the floor. Zero and negative amounts
+(free samples, refunds) are legal values.
+
+Why these defaults: in a long-tailed order distribution the largest real line is rarely more than
+a few hundred times the 99th percentile, while a typo such as 1e12 among ¥100-¥100,000 orders is
+ten million times it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from assets.tables import table_exists
+
+DEFAULT_QUANTILE = 0.99
+DEFAULT_MULTIPLE = Decimal(1000)
+DEFAULT_FLOOR = Decimal(1_000_000)
+# The quantile always leaves out at least this many of the largest amounts.
+LARGEST_IGNORED = 2
+
+AMOUNT_BOUNDS_DDL = """CREATE TABLE IF NOT EXISTS quality.amount_bounds (
+    kind VARCHAR, column_name VARCHAR, bound DECIMAL(38, 2), decided_by VARCHAR, reference DECIMAL(38, 2),
+    quantile DOUBLE, multiple DECIMAL(38, 6), floor DECIMAL(38, 2), positive_amounts BIGINT, rule VARCHAR)"""
+
+
+@dataclass(frozen=True)
+class PlausibilitySettings:
+    """``[quality]``: max_order_line_amount ("auto" or a number), plausible_amount_quantile,
+    plausible_amount_multiple, plausible_amount_floor."""
+
+    max_order_line_amount: Decimal | None = None
+    quantile: float = DEFAULT_QUANTILE
+    multiple: Decimal = DEFAULT_MULTIPLE
+    floor: Decimal = DEFAULT_FLOOR
+
+    @classmethod
+    def from_thresholds(cls, thresholds: Mapping[str, Any] | None) -> PlausibilitySettings:
+        quality = (thresholds or {}).get("quality", {})
+        fixed = quality.get("max_order_line_amount", "auto")
+        settings = cls(
+            max_order_line_amount=None if fixed == "auto" else _decimal(fixed, "max_order_line_amount"),
+            quantile=float(quality.get("plausible_amount_quantile", DEFAULT_QUANTILE)),
+            multiple=_decimal(quality.get("plausible_amount_multiple", DEFAULT_MULTIPLE), "plausible_amount_multiple"),
+            floor=_decimal(quality.get("plausible_amount_floor", DEFAULT_FLOOR), "plausible_amount_floor"),
+        )
+        if not 0 < settings.quantile <= 1:
+            raise ValueError(f"[quality] plausible_amount_quantile must be in (0, 1], got {settings.quantile}")
+        positive = (("max_order_line_amount", settings.max_order_line_amount),
+                    ("plausible_amount_multiple", settings.multiple), ("plausible_amount_floor", settings.floor))
+        for name, value in positive:
+            if value is not None and value <= 0:
+                raise ValueError(f"[quality] {name} must be more than 0, got {value}")
+        return settings
+
+
+def _decimal(value: Any, name: str) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise ValueError(f"[quality] {name} must be a number, got {value!r}")
+    try:
+        return Decimal(str(value))
+    except ArithmeticError as exc:
+        raise ValueError(f"[quality] {name} must be a number, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class AmountBound:
+    """The largest plausible absolute amount of one order line, how it was decided and the
+    quarantine rule text that names it."""
+
+    value: Decimal
+    decided_by: str  # setting | quantile | floor
+    rule: str
+    reference: Decimal | None = None
+    positive_amounts: int = 0
+
+
+def _money(value: Decimal) -> str:
+    """¥1,000,000 or ¥3,611.20."""
+    fen = value.quantize(Decimal("0.01"))
+    return f"¥{fen:,.0f}" if fen == fen.to_integral_value() else f"¥{fen:,.2f}"
+
+
+_CHANGE = "set [quality] max_order_line_amount to change the bound"
+
+
+def default_amount_bound() -> AmountBound:
+    """The bound as the shipped spec describes it, before any data is seen: the floor."""
+    return AmountBound(DEFAULT_FLOOR, "floor", (
+        f"implausible amount: above the plausibility bound ([quality] max_order_line_amount; by default "
+        f"{DEFAULT_MULTIPLE} × the {DEFAULT_QUANTILE} quantile of the positive amounts, "
+        f"at least {_money(DEFAULT_FLOOR)})"
+    ))
+
+
+def amount_bound(settings: PlausibilitySettings, reference: Decimal | None, positive_amounts: int) -> AmountBound:
+    """The bound from the settings and the reference quantile of the positive amounts (None: too few)."""
+    if settings.max_order_line_amount is not None:
+        value = settings.max_order_line_amount
+        return AmountBound(value, "setting", f"implausible amount: more than {_money(value)}, the bound set by "
+                           f"[quality] max_order_line_amount; raise it if such order lines are real",
+                           reference, positive_amounts)
+    derived = None if reference is None else settings.multiple * reference
+    multiple = f"{settings.multiple.normalize():f}"
+    quantile = (f"the {settings.quantile:g} quantile of the {positive_amounts:,} positive amounts, leaving out at "
+                f"least the {LARGEST_IGNORED} largest")
+    if derived is not None and derived > settings.floor:
+        rule = (f"implausible amount: more than {_money(derived)} = {multiple} × {_money(reference)} ({quantile}); "
+                f"{_CHANGE}")
+        return AmountBound(derived, "quantile", rule, reference, positive_amounts)
+    why = ("too few positive amounts for a quantile" if derived is None
+           else f"{multiple} × {_money(reference)} ({quantile}) is only {_money(derived)}")
+    return AmountBound(settings.floor, "floor",
+                       f"implausible amount: more than {_money(settings.floor)}, the smallest bound "
+                       f"([quality] plausible_amount_floor; {why}); {_CHANGE}",
+                       reference, positive_amounts)
+
+
+def derive_amount_bound(conn: duckdb.DuckDBPyConnection, amounts: str, settings: PlausibilitySettings
+                        ) -> AmountBound:
+    """The bound from the settings and the amounts in the relation ``amounts`` (column ``amount``:
+    the current version of every export)."""
+    if settings.max_order_line_amount is not None:
+        return amount_bound(settings, reference=None, positive_amounts=0)
+    positive_amounts, reference = conn.execute(
+        f"""WITH ranked AS (
+                SELECT amount, row_number() OVER (ORDER BY amount) AS rank, count(*) OVER () AS n
+                FROM {amounts} WHERE amount > 0
+            )
+            SELECT coalesce(any_value(n), 0),
+                   max(amount) FILTER (WHERE rank = least(ceil(n * $quantile), n - $ignored))
+            FROM ranked""",
+        {"quantile": settings.quantile, "ignored": LARGEST_IGNORED},
+    ).fetchone()
+    return amount_bound(settings, None if reference is None else Decimal(reference), int(positive_amounts))
+
+
+def record_amount_bound(conn: duckdb.DuckDBPyConnection, kind: str, column: str, bound: AmountBound,
+                        settings: PlausibilitySettings) -> None:
+    """Keep the bound of this build in ``quality.amount_bounds`` (one row per kind and column)."""
+    conn.execute("CREATE SCHEMA IF NOT EXISTS quality")
+    conn.execute(AMOUNT_BOUNDS_DDL)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute("DELETE FROM quality.amount_bounds WHERE kind = ? AND column_name = ?", [kind, column])
+        conn.execute(
+            "INSERT INTO quality.amount_bounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [kind, column, bound.value, bound.decided_by, bound.reference, settings.quantile, settings.multiple,
+             settings.floor, bound.positive_amounts, bound.rule],
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def recorded_amount_bound(conn: duckdb.DuckDBPyConnection, kind: str, column: str) -> Decimal | None:
+    """The bound the last staging build of ``kind`` used, None before the first build."""
+    if not table_exists(conn, "quality.amount_bounds"):
+        return None
+    row = conn.execute("SELECT bound FROM quality.amount_bounds WHERE kind = ? AND column_name = ?",
+                       [kind, column]).fetchone()
+    return None if row is None else row[0]
