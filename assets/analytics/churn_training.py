@@ -378,7 +378,7 @@ def _learn(store: FeatureStore, plan: TrainingPlan, settings: ChurnSettings, run
 def _fall_back(store: FeatureStore, plan: TrainingPlan, why: tuple[str, str], settings: ChurnSettings,
                run: ChurnRun) -> None:
     """Ship a label-free score: BG/NBD's own probability when it can be fitted, else the purchase-gap
-    rule; judge it on the newest labelled window when there is one with both outcomes."""
+    rule; judge it on the newest labelled window when that has ``min_churners`` of each outcome."""
     name = "bgnbd_no_purchase" if store.purchase_model(plan.as_of) is not None else "purchase_gap_rule"
     scoring = store.scoring_frame(plan, label_free=True)
     run.shipped = label_free_model(name, scoring, plan.horizon_days)
@@ -389,7 +389,7 @@ def _fall_back(store: FeatureStore, plan: TrainingPlan, why: tuple[str, str], se
         if name == "bgnbd_no_purchase" and store.purchase_model(plan.test_cutoff) is None:
             test = test.head(0)
         y = test["churned"].to_numpy() if test.height else np.zeros(0, dtype=int)
-        if 0 < y.sum() < y.size:
+        if min(y.sum(), y.size - y.sum()) >= settings.min_churners:  # fewer of an outcome: the numbers are noise
             judged = label_free_model(name, test, plan.label_horizon_days)
             probability = judged.predict_matrix(feature_matrix(test, judged.features))
             run.metrics = _metric_rows(name, y, probability)
