@@ -19,7 +19,7 @@ from assets.analytics.churn import CHURN_TABLES, build_churn
 from assets.analytics.churn_artefacts import load_churn_model, score_with_saved_model
 from assets.analytics.churn_features import ChurnSettings, available_groups, build_features, feature_columns
 from assets.analytics.churn_metrics import better, calibration_by_decile, churn_metrics, top_decile_lift
-from assets.analytics.churn_models import customer_folds, fit_candidate, label_free_model
+from assets.analytics.churn_models import fit_candidate, label_free_model
 from assets.analytics.churn_reasons import top_reasons
 from assets.analytics.churn_training import early_warnings, plan_training, run_churn, select_model
 from assets.status import read_status
@@ -501,15 +501,16 @@ def test_a_missing_source_table_and_constant_or_empty_features_are_harmless():
     assert not any(f.startswith(("interaction", "open_rate")) for f in run.features)
 
 
-def test_fewer_churners_than_calibration_folds_still_trains():
+def test_a_rare_outcome_and_an_empty_feature_still_train():
     frame = pl.DataFrame({"customer_id": [f"C{i:02d}" for i in range(40)], "x": np.arange(40.0),
                           "empty": [None] * 40, "churned": [1, 1] + [0] * 38}, schema_overrides={"empty": pl.Float64})
-    assert customer_folds(frame["customer_id"], frame["churned"].to_numpy(), 3) is not None  # 2 folds
     one = frame.with_columns(pl.Series("churned", [1] + [0] * 39))
-    assert customer_folds(one["customer_id"], one["churned"].to_numpy(), 3) is None
     for training in (frame, one):
-        model = fit_candidate("gradient_boosting", training, ["x", "empty"], seed=7)
-        assert model.features == ["x"] and model.predict(training).shape == (40,)
+        for name in ("gradient_boosting", "logistic_regression", "recency_rule"):
+            model = fit_candidate(name, training.rename({"x": "days_since_last_purchase"}),
+                                  ["days_since_last_purchase", "empty"], seed=7)
+            assert model.features == ["days_since_last_purchase"]
+            assert np.isfinite(model.predict(training.rename({"x": "days_since_last_purchase"}))).all()
     assert fit_candidate("gradient_boosting", frame.with_columns(pl.lit(0).alias("churned")), ["x"], seed=7) is None
 
 
