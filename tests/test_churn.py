@@ -29,7 +29,7 @@ from pipelines.sample_data import DirtRates, generate
 from pipelines.settings import load_thresholds
 from tests.churn_data import as_known_at, empty_core, insert, orders_core, synthetic_core
 from tests.conftest import query
-from tests.inbox_builders import four_source_inbox
+from tests.inbox_builders import four_source_inbox, write_csv
 
 AS_OF = date(2025, 6, 30)
 SETTINGS = ChurnSettings.from_thresholds(load_thresholds())
@@ -555,6 +555,36 @@ def test_churn_assets_materialise_degrade_and_contain_a_failure(paths, monkeypat
     evaluations = {e.check_name: e for e in again.get_asset_check_evaluations()}
     assert not evaluations["churn_scores_built_as_configured"].passed
     assert evaluations["churn_every_buyer_scored_or_explained"].passed
+
+
+def test_a_minimal_four_column_log_with_one_time_buyers_and_zero_amounts_runs_through(paths):
+    """The export real public logs come as: customer_id, order_date, quantity, amount; most customers
+    bought once, some amounts are 0, ten months of history. Churn and CLV build, every buyer is
+    scored or explained, every CLV is a number, and the checks hold."""
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(400):
+        for day in sorted(rng.integers(0, 300, 1 if rng.random() < 0.6 else int(rng.integers(2, 6)))):
+            amount = 0.0 if rng.random() < 0.05 else round(float(rng.uniform(5, 300)), 2)
+            rows.append([f"U{i:04d}", (date(2024, 9, 1) + timedelta(days=int(day))).isoformat(),
+                         str(int(rng.integers(1, 5))), f"{amount:.2f}"])
+    write_csv(Path(paths.inbox_dir) / "sales" / "transactions.csv", ["customer_id", "order_date", "quantity",
+                                                                    "amount"], rows)
+    keys = [*CHURN_KEYS, AssetKey(["analytics", "clv"])]
+    selection = AssetSelection.assets(*keys).upstream().required_multi_asset_neighbors()
+    checks = [*CHURN_CHECKS, *(c for c in ALL_CHECKS if "built_as_configured" in str(c.check_keys))]
+    result = materialize([*ALL_ASSETS, *checks], resources=build_resources(paths), selection=selection)
+    assert result.success
+    evaluations = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    for name in ("churn_shipped_model_not_worse_than_best_baseline", "churn_scores_consistent",
+                 "churn_every_buyer_scored_or_explained"):
+        assert evaluations[name], name
+    buyers = query(paths, "SELECT count(DISTINCT customer_id) FROM core.orders WHERE status = 'completed'")[0][0]
+    assert query(paths, "SELECT count(*) FROM analytics.churn_scores")[0][0] == buyers > 300
+    assert query(paths, "SELECT count(*), count(clv_12m), min(clv_12m) >= 0 FROM analytics.clv")[0] == (
+        buyers, buyers, True)
+    statuses = dict(query(paths, "SELECT asset, status FROM quality.asset_status"))
+    assert statuses["analytics/churn_scores"] in ("ok", "degraded") and statuses["analytics/clv"] in ("ok", "degraded")
 
 
 # --- benchmark support: a hidden future ---------------------------------------------------------------
