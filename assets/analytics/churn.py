@@ -226,7 +226,8 @@ before the as-of date: the probability that they make no purchase in the next `c
 (90) days, from the shipped model (see analytics.churn_model_metrics; a label-free fallback when
 none could be learnt, so every such customer is scored).
 
-- churn_probability: 0–1, calibrated on the newest complete window.
+- churn_probability: 0–1, from the shipped model trained on the newest complete windows (on a
+  short history moved to the requested horizon with the BG/NBD purchase model).
 - risk_tier / risk_tier_zh: high (≥ `churn.risk_high`, 0.6), medium (≥ `churn.risk_medium`, 0.3), low.
 - top_reasons / top_reasons_zh / top_reason_codes: for medium and high risk, up to three factors raising
   this customer's risk most, strongest first, with the customer's own numbers. A factor's weight is how
