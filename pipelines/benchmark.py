@@ -2,26 +2,37 @@
 
 ``python -m pipelines.benchmark --customers 100000`` (``make bench``) prints seconds, rows per second
 and the ratio between the two sizes (10x the customers should cost about 10x the time, not more),
-then measures the reports of the larger run (size, and load time in headless Chromium), and times
+then measures the reports of the larger run (size, and load time in headless Chromium), times
 the prediction steps on their own: the churn backtest and scoring on the larger warehouse, and the
-CLV model fit on one million simulated customers.
+CLV model fit on one million simulated customers; and ends with the churn model-quality table.
 The machine is shared and noisy, so compare ratios measured in one run, not absolute seconds.
+
+``python -m pipelines.benchmark --model-quality`` runs only the model-quality part: for a short
+(9 months, horizon = the whole history), a medium (2 years) and a long (5 years) history it
+generates exports that stop at an observation date while the customers live on, runs the pipeline
+on the exports alone, and judges the recency rule, BG/NBD and the shipped churn score on what the
+customers really did in the horizon after that date (the generator's hidden future).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import resource
 import shutil
 import time
+from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import numpy as np
+import polars as pl
 
 from pipelines.cli import run_everything
 from pipelines.sample_data import generate
-from pipelines.settings import PathSettings
+from pipelines.sample_data.timeline import years_back
+from pipelines.settings import SHIPPED_SETTINGS_FILE, PathSettings
 
 
 def measure(root: Path, customers: int, seed: int) -> dict[str, float]:
@@ -96,7 +107,9 @@ def time_churn(warehouse_path: str) -> tuple[float, str]:
         run = run_churn(conn, as_of, ChurnSettings.from_thresholds(load_thresholds()))
         seconds = time.perf_counter() - started
     scored = run.scores.height if run.scores is not None else 0
-    return seconds, f"{scored:,} customers scored, shipped {run.shipped.name if run.shipped else 'none'}"
+    rows = run.shipped.training_rows if run.shipped else 0
+    return seconds, (f"{scored:,} customers scored, shipped {run.shipped.name if run.shipped else 'none'} "
+                     f"trained on {rows:,} rows from {len(run.plan.shipped_cutoffs)} cutoffs")
 
 
 def time_reports(reports_dir: Path) -> list[str]:
@@ -128,13 +141,159 @@ def time_reports(reports_dir: Path) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class HistoryCase:
+    """One model-quality history: ``observed_months`` of exports (cut at the observation date) inside
+    a simulation of ``simulated_years`` that continues past it; ``horizon_days`` None = the whole
+    observed history."""
+
+    name: str
+    observed_months: int
+    simulated_years: int
+    horizon_days: int | None
+
+
+MODEL_QUALITY_CASES = (HistoryCase("short", 9, 2, None), HistoryCase("medium", 24, 3, 90),
+                       HistoryCase("long", 60, 6, 90))
+MODEL_QUALITY_END = date(2026, 6, 30)
+
+
+def _months_after(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    return date(day.year + year, month + 1, day.day)
+
+
+def settings_with_horizon(path: Path, horizon_days: int) -> Path:
+    """A copy of the shipped settings file with ``[churn] horizon_days`` replaced."""
+    text = SHIPPED_SETTINGS_FILE.read_text(encoding="utf-8")
+    start = text.index("\n[churn]")
+    end = text.find("\n[", start + 1)
+    section = re.sub(r"(?m)^horizon_days = \d+$", f"horizon_days = {horizon_days}", text[start:end])
+    path.write_text(text[:start] + section + text[end:], encoding="utf-8")
+    return path
+
+
+def hidden_future_labels(conn: duckdb.DuckDBPyConnection, future_orders: Path, as_of: date,
+                         horizon_days: int) -> pl.DataFrame:
+    """customer_id (the pipeline's) and churned = 1 when the customer made no completed purchase in the
+    horizon after the as-of date, read from the generator's hidden future."""
+    return conn.sql("""
+        WITH bought AS (
+            SELECT DISTINCT m.customer_id FROM read_parquet($future) f
+            JOIN core.identity_map m ON m.source = 'sales_order_lines' AND m.source_key = f.sales_customer_code
+            WHERE f.status = 'completed' AND f.order_date > $as_of AND f.order_date <= $end)
+        SELECT s.customer_id, (b.customer_id IS NULL)::INTEGER AS churned
+        FROM analytics.churn_scores s LEFT JOIN bought b USING (customer_id) ORDER BY s.customer_id""",
+                    params={"future": str(future_orders), "as_of": as_of,
+                            "end": as_of + timedelta(days=horizon_days)}).pl()
+
+
+def judge_on_the_future(conn: duckdb.DuckDBPyConnection, future_orders: Path, as_of: date,
+                        horizon_days: int) -> dict:
+    """ROC AUC and PR AUC of the recency rule (days since the last purchase), BG/NBD (its probability
+    of no purchase in the horizon, fitted at the as-of date) and the shipped churn score, on the
+    customers the pipeline scored, against the hidden future."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from assets.analytics.churn_features import fit_purchase_model
+
+    scores = conn.sql("SELECT customer_id, days_since_last_purchase, churn_probability, model "
+                      "FROM analytics.churn_scores ORDER BY customer_id").pl()
+    model = fit_purchase_model(conn, as_of)
+    bgnbd = (model.summary.select("customer_id").with_columns(
+        pl.Series("bgnbd", model.no_purchase_probability(horizon_days)))
+        if model is not None else pl.DataFrame(schema={"customer_id": pl.Utf8, "bgnbd": pl.Float64}))
+    frame = (scores.join(hidden_future_labels(conn, future_orders, as_of, horizon_days), on="customer_id")
+             .join(bgnbd, on="customer_id", how="left"))
+    y = frame["churned"].to_numpy()
+    result = {"customers": frame.height, "churn_rate": float(y.mean()) if y.size else float("nan"),
+              "model": scores["model"][0] if scores.height else "none"}
+    for name, column in (("recency_rule", "days_since_last_purchase"), ("bgnbd", "bgnbd"),
+                         ("shipped", "churn_probability")):
+        score = frame[column].cast(pl.Float64).fill_null(0.5).to_numpy()
+        both = 0 < y.sum() < y.size
+        result[name] = (float(roc_auc_score(y, score)) if both else float("nan"),
+                        float(average_precision_score(y, score)) if both else float("nan"))
+    return result
+
+
+def measure_model_quality(root: Path, case: HistoryCase, customers: int, seed: int) -> dict:
+    """Generate one history with a hidden future, run the pipeline up to the churn scores on the cut
+    exports, and judge the scores on the future."""
+    from dagster import AssetKey, AssetSelection, materialize
+
+    from pipelines.definitions import ALL_ASSETS, build_resources
+
+    folder = root / case.name
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    start = years_back(MODEL_QUALITY_END, case.simulated_years)
+    as_of = _months_after(start, case.observed_months) - timedelta(days=1)
+    horizon = case.horizon_days or (as_of - start).days + 1
+    started = time.perf_counter()
+    generate(folder / "inbox", folder / "truth", customers=customers, seed=seed, end_date=MODEL_QUALITY_END,
+             years=case.simulated_years, observed_until=as_of)
+    paths = PathSettings(inbox_dir=str(folder / "inbox"), warehouse_path=str(folder / "warehouse.duckdb"),
+                         reports_dir=str(folder / "reports"), models_dir=str(folder / "models"),
+                         as_of=as_of.isoformat(),
+                         settings_file=str(settings_with_horizon(folder / "settings.toml", horizon)))
+    churn = AssetSelection.assets(AssetKey(["analytics", "churn_scores"]))
+    result = materialize(ALL_ASSETS, resources=build_resources(paths),
+                         selection=churn.upstream().required_multi_asset_neighbors())
+    if not result.success:
+        raise SystemExit(f"the pipeline failed on the {case.name} history")
+    with duckdb.connect(paths.warehouse_path, read_only=True) as conn:
+        judged = judge_on_the_future(conn, folder / "truth" / "future_orders.parquet", as_of, horizon)
+        label_days, status = conn.execute("SELECT any_value(label_horizon_days), any_value(status) "
+                                          "FROM analytics.churn_model_metrics").fetchall()[0]
+    return {**judged, "case": case, "as_of": as_of, "history_days": (as_of - start).days + 1,
+            "horizon": horizon, "label_days": label_days, "status": status,
+            "seconds": time.perf_counter() - started}
+
+
+def model_quality_table(rows: list[dict]) -> list[str]:
+    """The model-quality results as a Markdown table."""
+    lines = ["| history | horizon | scored | churn rate | ROC AUC recency / BG/NBD / shipped | "
+             "PR AUC recency / BG/NBD / shipped | shipped − best baseline (ROC AUC) | shipped model |",
+             "|---|---:|---:|---:|---|---|---:|---|"]
+    for r in rows:
+        best = max(r["recency_rule"][0], r["bgnbd"][0])
+        auc = " / ".join(f"{r[k][0]:.3f}" for k in ("recency_rule", "bgnbd", "shipped"))
+        pr = " / ".join(f"{r[k][1]:.3f}" for k in ("recency_rule", "bgnbd", "shipped"))
+        learnt = f"{r['model']} ({r['label_days']}-day labels)" if r["label_days"] else r["model"]
+        lines.append(f"| {r['case'].name}: {r['history_days']} days to {r['as_of']} | {r['horizon']} d | "
+                     f"{r['customers']:,} | {r['churn_rate']:.1%} | {auc} | {pr} | {r['shipped'][0] - best:+.3f} | "
+                     f"{learnt} |")
+    return lines
+
+
+def run_model_quality(root: Path, customers: int, seed: int) -> None:
+    """Measure and print the model-quality table (about a minute per history at 20,000 customers)."""
+    rows = []
+    for case in MODEL_QUALITY_CASES:
+        rows.append(measure_model_quality(root, case, customers, seed))
+        r = rows[-1]
+        print(f"{case.name}: {r['seconds']:.0f} s; {r['status']}", flush=True)
+    print(f"churn model quality on the hidden future ({customers:,} simulated customers per history, seed {seed}):")
+    for line in model_quality_table(rows):
+        print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=100_000, help="customers at the larger size")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dir", default="data/bench", help="scratch folder (deleted and recreated)")
     parser.add_argument("--clv-customers", type=int, default=1_000_000, help="customers for the CLV fit timing")
+    parser.add_argument("--model-quality", action="store_true",
+                        help="only the churn model-quality table on short, medium and long histories")
+    parser.add_argument("--quality-customers", type=int, default=20_000,
+                        help="simulated customers per model-quality history")
     args = parser.parse_args()
+    if args.model_quality:
+        run_model_quality(Path(args.dir) / "model_quality", args.quality_customers, args.seed)
+        return
 
     small = measure(Path(args.dir) / "small", max(args.customers // 10, 100), args.seed)
     large = measure(Path(args.dir) / "large", args.customers, args.seed)
@@ -157,6 +316,7 @@ def main() -> None:
     clv_s = time_clv_fit(args.clv_customers)
     print(f"CLV fit (BG/NBD + Gamma-Gamma) on {args.clv_customers:,} simulated customers: {clv_s:.1f} s "
           f"({clv_s / large['pipeline_s']:.0%} of the {args.customers:,}-customer pipeline)")
+    run_model_quality(Path(args.dir) / "model_quality", args.quality_customers, args.seed)
 
 
 if __name__ == "__main__":

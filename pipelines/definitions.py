@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dagster import Definitions, in_process_executor
+from dagster import AssetKey, Definitions, in_process_executor
 
 from assets.analytics import ANALYTICS_ASSETS
 from assets.core.activity import ACTIVITY_ASSETS
@@ -15,6 +15,7 @@ from checks.ingest_checks import INGEST_CHECKS, SCHEMA_DRIFT_CHECKS
 from checks.integrity_checks import INTEGRITY_CHECKS
 from checks.reconciliation_checks import FILE_RECONCILIATION_CHECKS, RECONCILIATION_CHECKS
 from checks.staging_checks import STAGING_CHECKS
+from checks.status_checks import build_status_check
 from pipelines.jobs import materialize_everything, nightly_schedule
 from pipelines.resources import PipelineSettings, Warehouse
 from pipelines.settings import PathSettings
@@ -38,6 +39,9 @@ ALL_CHECKS = [
     *INTEGRITY_CHECKS,
     *ANALYTICS_CHECKS,
     *REPORT_STATUS_CHECKS,
+    build_status_check(AssetKey(["analytics", "churn_model_metrics"])),
+    build_status_check(AssetKey(["analytics", "churn_scores"])),
+    build_status_check(AssetKey(["analytics", "clv"])),
 ]
 
 

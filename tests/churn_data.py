@@ -39,20 +39,29 @@ def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> No
         conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})", rows)
 
 
-def synthetic_core(customers: int, as_of: date, seed: int = 3, *, post_cutoff_leak: date | None = None
-                   ) -> duckdb.DuckDBPyConnection:
-    """A warehouse of ``customers`` simulated customers up to ``as_of``.
+def orders_core(rows: list[tuple]) -> duckdb.DuckDBPyConnection:
+    """A warehouse whose only data are orders given as (customer, order date, amount[, status]);
+    every other core table exists and is empty."""
+    conn = empty_core()
+    insert(conn, "core.orders", [(f"O{i}", r[0], r[1], r[3] if len(r) > 3 else "completed", r[2],
+                                  (r[3] if len(r) > 3 else "completed") == "completed") for i, r in enumerate(rows)])
+    return conn
+
+
+def synthetic_core(customers: int, as_of: date, seed: int = 3, *, post_cutoff_leak: date | None = None,
+                   days: int = 720) -> duckdb.DuckDBPyConnection:
+    """A warehouse of ``customers`` simulated customers over the ``days`` before ``as_of``.
 
     With ``post_cutoff_leak`` set, behaviour before that date carries no churn signal at all
     (everyone buys, talks and opens e-mails alike); only after it do churners stop buying and file
     complaints. A model that scores well on such data must be reading the future."""
     rng = np.random.default_rng(seed)
-    start = as_of - timedelta(days=720)
+    start = as_of - timedelta(days=days)
     rows: dict[str, list[tuple]] = {k: [] for k in ("orders", "lines", "interactions", "tickets", "emails",
                                                     "surveys", "opps", "clv")}
     for i in range(customers):
         cid = f"C{i:05d}"
-        first = int(rng.integers(0, 300))
+        first = int(rng.integers(0, max(1, min(300, days - 30))))
         gap = float(rng.uniform(15, 60))
         if post_cutoff_leak is None:
             churn = first + int(rng.exponential(500))
@@ -61,7 +70,7 @@ def synthetic_core(customers: int, as_of: date, seed: int = 3, *, post_cutoff_le
             churn = (post_cutoff_leak - start).days + 1 if rng.random() < 0.5 else 10_000
             drift = churn
         day, n = float(first), 0
-        while day < min(churn, 720):
+        while day < min(churn, days):
             d = start + timedelta(days=int(day))
             amount = round(float(rng.uniform(50, 500)), 2)
             rows["orders"].append((f"{cid}-{n}", cid, d, "completed", amount, True))
@@ -69,7 +78,7 @@ def synthetic_core(customers: int, as_of: date, seed: int = 3, *, post_cutoff_le
                                   f"cat{int(rng.integers(0, 4))}", "completed", amount))
             n += 1
             day += rng.exponential(gap * (3 if day >= drift else 1))
-        for k in range(first, 720, 14):
+        for k in range(first, days, 14):
             d = start + timedelta(days=k)
             drifting, gone = k >= drift, k >= churn
             if rng.random() < (0.05 if gone else 0.2 if drifting else 0.6):
@@ -83,10 +92,10 @@ def synthetic_core(customers: int, as_of: date, seed: int = 3, *, post_cutoff_le
             if rng.random() < (0.05 if drifting else 0.4):
                 rows["emails"].append((cid, "open", d))
         if rng.random() < 0.3:
-            d = start + timedelta(days=int(rng.integers(first, 720)))
+            d = start + timedelta(days=int(rng.integers(first, days)))
             rows["surveys"].append((cid, d, d, int(rng.integers(0, 11))))
         if rng.random() < 0.3:
-            d = start + timedelta(days=int(rng.integers(first, 700)))
+            d = start + timedelta(days=int(rng.integers(first, max(first + 1, days - 20))))
             rows["opps"].append((cid, d, d + timedelta(days=60), "won", 1000.0))
         rows["clv"].append((cid, round(float(rng.uniform(100, 5000)), 2)))
     conn = empty_core()

@@ -13,7 +13,8 @@ import pytest
 from dagster import AssetKey, AssetSelection, materialize
 from scipy.special import hyp2f1
 
-from assets.analytics.clv import CLV_ASSETS, ClvSettings, build_clv, build_customer_summary
+import assets.analytics.clv as clv_module
+from assets.analytics.clv import CLV_ASSETS, ClvSettings, build_clv, build_customer_summary, clv_status, run_clv
 from assets.analytics.clv_model import (
     bgnbd_expected_purchases,
     bgnbd_log_likelihood,
@@ -23,6 +24,7 @@ from assets.analytics.clv_model import (
     fit_gamma_gamma,
     gamma_gamma_expected_spend,
 )
+from assets.status import read_status
 from pipelines.benchmark import synthetic_clv_customers
 from pipelines.definitions import ALL_ASSETS, build_resources
 from tests.conftest import query
@@ -179,30 +181,79 @@ def test_customer_summary_by_hand():
     build_customer_summary(conn, AS_OF)
     rows = conn.execute("SELECT * FROM clv_summary ORDER BY customer_id").fetchall()
     # A: 3 purchase days -> frequency 2; recency Jan 1 -> Apr 10 = 99 days; T Jan 1 -> Jun 30 = 180;
-    # monetary (40 + 80) / 2 = 60
-    assert rows == [("A", 2, 99, 180, 60.0), ("B", 0, 0, 0, 0.0)]
+    # monetary (40 + 80) / 2 = 60; first purchase day 150
+    assert rows == [("A", 2, 99, 180, 60.0, 150.0), ("B", 0, 0, 0, 0.0, 20.0)]
 
 
-def test_tiny_population_writes_empty_predictions_and_says_why():
+def test_tiny_population_gets_fallback_values_and_says_why():
     conn = _orders_db([("A", date(2025, 1, 1), "completed", 100), ("A", date(2025, 2, 1), "completed", 50),
                        ("B", date(2025, 3, 1), "completed", 20)])
     status = build_clv(conn, AS_OF, ClvSettings())
     assert status["bg_nbd"].startswith("not fitted: 2 buying customers < clv.min_customers = 20")
     rows = conn.execute("SELECT customer_id, frequency, p_alive, expected_purchases_12m, "
-                        "expected_avg_order_value, clv_12m, as_of FROM analytics.clv").fetchall()
-    assert rows == [("A", 1, None, None, None, None, AS_OF), ("B", 0, None, None, None, None, AS_OF)]
+                        "expected_avg_order_value, clv_12m, as_of FROM analytics.clv ORDER BY 1").fetchall()
+    # one repeat purchase in 180 + 121 days of customer age: population rate 1/301 per day; A's own rate
+    # (1 + 1) / (180 + 301) days, B's (0 + 1) / (121 + 301); spend = own mean per purchase day
+    week = 7.0
+    rate_a, rate_b = 2 / ((180 + 301) / week), 1 / ((121 + 301) / week)
+    assert [r[0] for r in rows] == ["A", "B"] and all(r[2] is None for r in rows)
+    assert rows[0][3] == pytest.approx(rate_a * 365.25 / week, abs=1e-5)
+    assert rows[1][3] == pytest.approx(rate_b * 365.25 / week, abs=1e-5)
+    assert (rows[0][4], rows[1][4]) == (75.0, 20.0)
+    assert all(r[5] is not None and 0 < r[5] < r[3] * r[4] for r in rows)  # discounted
     params = conn.execute("SELECT model, parameter, value, status FROM analytics.clv_model_params "
-                          "WHERE model <> 'discount'").fetchall()
+                          "WHERE model IN ('bg_nbd', 'gamma_gamma')").fetchall()
     assert [p[:3] for p in params] == [("bg_nbd", n, None) for n in ("r", "alpha", "a", "b")] + [
         ("gamma_gamma", n, None) for n in ("p", "q", "gamma")]
     assert all(p[3].startswith("not fitted") for p in params)
+    fallback = dict(conn.execute("SELECT parameter, value FROM analytics.clv_model_params "
+                                 "WHERE model = 'fallback'").fetchall())
+    assert fallback["population_repeat_rate"] == pytest.approx(week / 301)
+    health = clv_status(status)
+    assert health.status == "degraded" and "BG/NBD not fitted" in health.message_en and "替代" in health.message_zh
+
+
+@pytest.mark.parametrize("case", ["no_repeat_buyers", "one_day_of_data", "zero_and_negative_spend", "one_customer"])
+def test_every_clv_is_finite_and_not_negative(case):
+    rows = {
+        "no_repeat_buyers": [(f"K{i}", date(2025, 1, 1) + timedelta(days=i), "completed", 50) for i in range(40)],
+        "one_day_of_data": [(f"K{i}", AS_OF, "completed", 50) for i in range(40)],
+        "zero_and_negative_spend": [(f"K{i}", date(2025, 1, 1) + timedelta(days=9 * k), "completed",
+                                     (-40, 0, 0, 10)[(i + k) % 4]) for i in range(60) for k in range(1 + i % 4)],
+        "one_customer": [("K", date(2025, 1, 1), "completed", 80), ("K", date(2025, 3, 1), "completed", -20)],
+    }[case]
+    conn = _orders_db(rows)
+    _, statuses = run_clv(conn, AS_OF, ClvSettings())
+    values = conn.execute("SELECT count(*), count(clv_12m), min(clv_12m), bool_and(isfinite(clv_12m)) "
+                          "FROM analytics.clv").fetchall()[0]
+    assert values[0] == values[1] == len({r[0] for r in rows}) and values[2] >= 0 and values[3]
+    assert statuses[0].status == "degraded"
+    assert read_status(conn, "analytics/clv").message_en == statuses[0].message_en
+    if case in ("no_repeat_buyers", "one_day_of_data"):
+        assert values[2] == 0  # no purchase rate can be measured: no future value is claimed
+
+
+def test_an_error_inside_the_clv_fit_is_contained(monkeypatch):
+    conn = _orders_db(_synthetic_orders(50))
+
+    def broken(*args, **kwargs):
+        raise FloatingPointError("overflow in hyp2f1")
+
+    monkeypatch.setattr(clv_module, "clv_predictions", broken)
+    _, statuses = run_clv(conn, AS_OF, ClvSettings())
+    assert [s.status for s in statuses] == ["failed", "failed"] and "FloatingPointError" in statuses[0].message_en
+    assert conn.execute("SELECT count(*) FROM analytics.clv").fetchall()[0][0] == 0
+    assert "clv_12m" in [c[0] for c in conn.execute("DESCRIBE analytics.clv").fetchall()]
+    assert read_status(conn, "analytics/clv_model_params").status == "failed"
 
 
 def test_no_orders_at_all_gives_empty_tables():
     conn = _orders_db([])
     build_clv(conn, AS_OF, ClvSettings())
-    assert conn.execute("SELECT count(*) FROM analytics.clv").fetchone() == (0,)
-    assert conn.execute("SELECT count(*) FROM analytics.clv_model_params").fetchone() == (9,)
+    assert conn.execute("SELECT count(*) FROM analytics.clv").fetchall()[0] == (0,)
+    # 7 model parameters (empty), the 2 fallback parameters and the 2 discount rates
+    assert conn.execute("SELECT count(*), count(*) FILTER (WHERE model = 'fallback') "
+                        "FROM analytics.clv_model_params").fetchall()[0] == (11, 2)
 
 
 def test_population_fit_is_sane_and_deterministic():
@@ -229,7 +280,7 @@ def test_population_fit_is_sane_and_deterministic():
                         "WHERE model = 'bg_nbd'").fetchall() == [("week",)]
 
 
-def test_unidentifiable_fit_leaves_predictions_empty_and_says_why():
+def test_unidentifiable_fit_falls_back_and_says_why():
     # everyone has the same geometric number of purchase days (the same "drop-out" chance) and the
     # same spend distribution: the maximum likelihood sends a, b (and q, gamma) off to infinity
     rng = np.random.default_rng(7)
@@ -242,7 +293,9 @@ def test_unidentifiable_fit_leaves_predictions_empty_and_says_why():
     conn = _orders_db(rows)
     status = build_clv(conn, AS_OF, ClvSettings())
     assert status["bg_nbd"].startswith("fit failed: parameter(s) ran off to 0 or infinity")
-    assert conn.execute("SELECT count(*), count(p_alive), count(clv_12m) FROM analytics.clv").fetchone() == (300, 0, 0)
+    # the fallback rate gives every customer a value; p_alive (a BG/NBD quantity) stays empty
+    assert conn.execute("SELECT count(*), count(p_alive), count(clv_12m) FROM analytics.clv").fetchall()[0] == (
+        300, 0, 300)
     assert conn.execute("SELECT DISTINCT status FROM analytics.clv_model_params WHERE model = 'bg_nbd'"
                         ).fetchall() == [(status["bg_nbd"],)]
 
@@ -257,9 +310,11 @@ def test_clv_assets_materialise_on_the_four_source_inbox(paths):
     # asset checks are left out: core.orders' integrity checks need core.customers, outside the selection
     result = materialize(assets, resources=build_resources(paths), selection=selection)
     assert result.success
+    # two one-time buyers: no purchase rate can be measured, so no future value is claimed
     assert query(paths, "SELECT frequency, recency_days, t_days, p_alive, clv_12m, as_of "
                         "FROM analytics.clv ORDER BY t_days") == [
-        (0, 0, 0, None, None, date(2025, 3, 1)), (0, 0, 55, None, None, date(2025, 3, 1))]
+        (0, 0, 0, None, 0.0, date(2025, 3, 1)), (0, 0, 55, None, 0.0, date(2025, 3, 1))]
+    assert query(paths, "SELECT status FROM quality.asset_status WHERE asset = 'analytics/clv'") == [("degraded",)]
     statuses = {r[0] for r in query(paths, "SELECT status FROM analytics.clv_model_params WHERE model = 'bg_nbd'")}
     assert len(statuses) == 1 and statuses.pop().startswith("not fitted")
 

@@ -533,7 +533,7 @@ def test_a_sales_only_warehouse_still_renders(sales_only):
             assert f"<h2>{heading}</h2>" in html
         for chart_id in ("mgmt-csat-nps", "mgmt-complaint-categories", "mgmt-service-times", "mgmt-email-engagement"):
             assert f'<p class="note nodata" data-chart="{chart_id}">{t["no_data"]}</p>' in html
-        for chart_id in ("mgmt-risk-tiers", "mgmt-churn-calibration", "mgmt-purchase-forecast"):
+        for chart_id in ("mgmt-churn-calibration", "mgmt-purchase-forecast"):  # risk tiers: a fallback scores
             assert f'<p class="note nodata" data-chart="{chart_id}">{t["not_computed"]}</p>' in html
         assert '<div id="mgmt-revenue-trend" class="plotly-graph-div"' in html
         assert html.count(plotly_script()) == 1

@@ -25,9 +25,9 @@ import joblib
 import polars as pl
 import sklearn
 
-from assets.analytics.churn_features import GROUP_OF_FEATURE, ChurnSettings, build_features
-from assets.analytics.churn_models import BASELINES, FittedChurnModel, coefficients
-from assets.analytics.churn_training import ChurnRun, score_customers
+from assets.analytics.churn_features import GROUP_OF_FEATURE, ChurnSettings
+from assets.analytics.churn_models import BASELINES, FALLBACKS, FittedChurnModel, coefficients
+from assets.analytics.churn_training import ChurnRun, FeatureStore, TrainingPlan, score_customers
 from assets.files import write_atomically
 
 MODEL_FILE = "churn_model.joblib"
@@ -42,33 +42,54 @@ class ChurnArtefact:
     model: FittedChurnModel
     settings: ChurnSettings
     as_of: date
-    windows: dict[str, str]
+    windows: dict[str, str | int | list[str] | None]
     metrics: list[dict]
     sklearn_version: str
+
+
+def _windows(run: ChurnRun) -> dict[str, str | int | list[str] | None]:
+    plan = run.plan
+    return {"as_of": plan.as_of.isoformat(), "horizon_days": plan.horizon_days,
+            "label_horizon_days": plan.label_horizon_days,
+            "backtest_test_cutoff": plan.test_cutoff.isoformat() if plan.test_cutoff else None,
+            "backtest_training_cutoffs": [c.isoformat() for c in plan.backtest_cutoffs],
+            "shipped_training_cutoffs": [c.isoformat() for c in plan.shipped_cutoffs]}
 
 
 def model_card(run: ChurnRun, settings: ChurnSettings) -> str:
     """A one-page description of the shipped model in Markdown."""
     assert run.shipped is not None
-    w = run.windows
+    plan = run.plan
     shipped = run.shipped
+    h = plan.label_horizon_days
+    if shipped.name in FALLBACKS:
+        kind = " (a label-free fallback: nothing could be learnt)"
+    elif shipped.name in BASELINES:
+        kind = " (a baseline: no machine-learning candidate beat it on the backtest)"
+    else:
+        kind = ""
+    windows = [f"- Status: {run.health.message_en}"]
+    if plan.test_cutoff is not None:
+        cutoffs = ", ".join(str(c) for c in plan.backtest_cutoffs)
+        windows.append(f"- Backtest: trained on the customers at {cutoffs}, each labelled by the {h} days after it; "
+                       f"judged on the customers at {plan.test_cutoff} with outcomes in "
+                       f"({plan.test_cutoff}, {plan.as_of}].")
+    if shipped.training_rows:
+        windows.append(f"- Shipped model: re-trained on the customers at "
+                       f"{', '.join(str(c) for c in plan.shipped_cutoffs)}: {shipped.training_rows} rows, churn rate "
+                       f"{shipped.training_churn_rate:.1%}"
+                       + (f"; {h}-day probabilities moved to {plan.horizon_days} days with BG/NBD." if shipped.rescaled
+                          else "."))
     lines = [
-        f"# Churn model card — as of {w.as_of.isoformat()}",
+        f"# Churn model card — as of {plan.as_of.isoformat()}",
         "",
-        f"**Shipped model:** `{shipped.name}`"
-        + (" (a baseline: no machine-learning candidate beat it on the backtest)" if shipped.name in BASELINES
-           else ""),
+        f"**Shipped model:** `{shipped.name}`{kind}",
         "",
         f"**Churn** = no completed purchase in the {settings.horizon_days} days after the scoring date.",
         "",
         "## Data windows",
-        f"- Backtest: trained on features at {w.backtest_train_cutoff} with outcomes in "
-        f"({w.backtest_train_cutoff}, {w.backtest_test_cutoff}]; judged on features at {w.backtest_test_cutoff} "
-        f"with outcomes in ({w.backtest_test_cutoff}, {w.as_of}].",
-        f"- Shipped model: re-trained on features at {w.backtest_test_cutoff} with outcomes in "
-        f"({w.backtest_test_cutoff}, {w.as_of}]: {shipped.training_rows} customers, churn rate "
-        f"{shipped.training_churn_rate:.1%}.",
-        f"- Scores: features at {w.as_of}; customers who bought in the {settings.population_days} days before it.",
+        *windows,
+        f"- Scores: features at {plan.as_of}; customers who bought in the {settings.population_days} days before it.",
         "",
         f"## Backtest metrics (model chosen by `{settings.selection_metric}`)",
         "",
@@ -77,7 +98,7 @@ def model_card(run: ChurnRun, settings: ChurnSettings) -> str:
     ]
     by_model: dict[str, dict[str, float]] = {}
     for m in run.metrics:
-        by_model.setdefault(m["model"], {})[m["metric"]] = m["value"]
+        by_model.setdefault(m["model"], {})[m["metric"]] = float("nan") if m["value"] is None else m["value"]
     for name, values in by_model.items():
         mark = " **(shipped)**" if name == shipped.name else ""
         lines.append(f"| {name}{mark} | {values.get('roc_auc', float('nan')):.3f} | "
@@ -98,12 +119,9 @@ def save_churn_artefacts(models_dir: str | Path, run: ChurnRun, settings: ChurnS
     dated folder (None when no model was trained)."""
     if run.shipped is None:
         return None
-    w = run.windows
-    artefact = ChurnArtefact(
-        model=run.shipped, settings=settings, as_of=w.as_of,
-        windows={"backtest_train_cutoff": w.backtest_train_cutoff.isoformat(),
-                 "backtest_test_cutoff": w.backtest_test_cutoff.isoformat(), "as_of": w.as_of.isoformat()},
-        metrics=run.metrics, sklearn_version=sklearn.__version__)
+    as_of = run.plan.as_of
+    artefact = ChurnArtefact(model=run.shipped, settings=settings, as_of=as_of, windows=_windows(run),
+                             metrics=run.metrics, sklearn_version=sklearn.__version__)
     buffer = io.BytesIO()
     joblib.dump(artefact, buffer)
     metrics = json.dumps({"shipped_model": run.shipped.name, "selection_metric": settings.selection_metric,
@@ -112,7 +130,7 @@ def save_churn_artefacts(models_dir: str | Path, run: ChurnRun, settings: ChurnS
     files = {MODEL_FILE: buffer.getvalue(), METRICS_FILE: metrics.encode(),
              CARD_FILE: model_card(run, settings).encode()}
     root = Path(models_dir) / "churn"
-    dated = root / w.as_of.isoformat()
+    dated = root / as_of.isoformat()
     for folder in (dated, root / "latest"):
         for name, data in files.items():
             write_atomically(folder / name, data)
@@ -133,9 +151,11 @@ def load_churn_model(path: str | Path) -> ChurnArtefact:
 def score_with_saved_model(conn: duckdb.DuckDBPyConnection, artefact: ChurnArtefact, as_of: date) -> pl.DataFrame:
     """Score every customer at ``as_of`` with a saved model, without re-training: the same columns
     as the probability, tier, reasons and warnings of analytics.churn_scores."""
-    groups = sorted({GROUP_OF_FEATURE[f] for f in artefact.model.features} | {"purchases"})
-    frame = build_features(conn, as_of, artefact.settings, with_label=False, groups=groups)
-    missing = [f for f in artefact.model.features if f not in frame.columns]
+    model = artefact.model
+    plan = TrainingPlan(as_of, model.horizon_days or artefact.settings.horizon_days,
+                        model.label_horizon_days, 0)
+    frame = FeatureStore(conn, artefact.settings).scoring_frame(plan, label_free=model.name in FALLBACKS)
+    missing = [f for f in model.features if f not in frame.columns]
     if missing:
         raise ValueError(f"the saved model needs features the warehouse cannot provide at {as_of}: {missing}")
-    return score_customers(artefact.model, frame, artefact.settings)
+    return score_customers(model, frame, artefact.settings)

@@ -32,6 +32,9 @@ class ChurnSettings:
     min_training_customers: int = 100
     min_churners: int = 10
     max_training_rows: int = 200_000
+    training_cutoffs: int = 6
+    min_history_days: int = 30
+    min_label_horizon_days: int = 14
     reason_min_contribution: float = 0.01
     interaction_drop_share: float = 0.5
     interaction_drop_min_previous: int = 2
@@ -54,8 +57,10 @@ class ChurnSettings:
     def validate(self) -> None:
         from assets.analytics.churn_metrics import METRIC_DIRECTIONS
 
-        if self.horizon_days < 1 or self.trend_days < 1 or self.population_days < 1:
-            raise ValueError("churn.horizon_days, churn.trend_days and churn.population_days must be ≥ 1")
+        if min(self.horizon_days, self.trend_days, self.population_days, self.training_cutoffs,
+               self.min_label_horizon_days, self.max_training_rows) < 1 or self.min_history_days < 0:
+            raise ValueError("churn.horizon_days, trend_days, population_days, training_cutoffs, "
+                             "min_label_horizon_days and max_training_rows must be ≥ 1, min_history_days ≥ 0")
         if not 0 < self.risk_medium <= self.risk_high <= 1:
             raise ValueError(f"churn risk cut-offs must satisfy 0 < risk_medium ({self.risk_medium}) ≤ "
                              f"risk_high ({self.risk_high}) ≤ 1")
@@ -78,8 +83,11 @@ FEATURE_GROUPS: tuple[FeatureGroup, ...] = (
     FeatureGroup("purchases", "core.orders", "order_date", (
         "days_since_last_purchase", "tenure_days", "purchase_days", "orders_total", "revenue_total",
         "avg_order_value", "spend_recent", "spend_previous", "spend_trend", "orders_recent", "orders_previous",
-        "order_trend", "mean_gap_days", "overdue_ratio", "category_count")),
-    FeatureGroup("purchase_model", "core.orders", "order_date", ("bgnbd_expected_purchases",)),
+        "order_trend", "mean_gap_days", "overdue_ratio", "last_gap_days", "longest_gap_days",
+        "recent_vs_usual_purchases", "days_since_last_order_any_status", "order_days_any_status",
+        "category_count")),
+    FeatureGroup("purchase_model", "core.orders", "order_date", (
+        "bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_p_no_purchase")),
     FeatureGroup("interactions", "core.interactions", "interaction_date", (
         "interactions_recent", "interactions_previous", "interaction_trend", "days_since_last_contact")),
     FeatureGroup("service", "core.tickets", "opened_date", (
@@ -89,7 +97,8 @@ FEATURE_GROUPS: tuple[FeatureGroup, ...] = (
         "emails_delivered_recent", "open_rate_recent", "open_rate_previous", "open_rate_trend",
         "click_rate_recent", "unsubscribed")),
     FeatureGroup("opportunities", "core.opportunities", "created_date", (
-        "open_opportunities", "open_opportunity_value", "won_opportunities_year")),
+        "open_opportunities", "open_opportunity_value", "won_opportunities_year", "won_opportunity_value",
+        "lost_opportunities_year")),
 )
 
 GROUP_OF_FEATURE = {f: g.name for g in FEATURE_GROUPS for f in g.features}
@@ -102,7 +111,8 @@ _GROUP_SQL = {
     "purchases": """
 purchase_days AS (
     -- money stays DECIMAL until the end: DOUBLE sums in parallel change in the last digits run to run
-    SELECT customer_id, order_date, sum(amount) AS revenue, count(*) AS orders
+    SELECT customer_id, order_date, sum(amount) AS revenue, count(*) AS orders,
+           date_diff('day', lag(order_date) OVER (PARTITION BY customer_id ORDER BY order_date), order_date) AS gap
     FROM core.orders
     WHERE status = 'completed' AND customer_id IS NOT NULL AND order_date <= $cutoff
     GROUP BY customer_id, order_date
@@ -121,10 +131,26 @@ purchase_days AS (
            coalesce(sum(orders) FILTER (WHERE order_date > $previous_start AND order_date <= $recent_start), 0)
                AS orders_previous,
            CASE WHEN count(*) > 1
-                THEN date_diff('day', min(order_date), max(order_date))::DOUBLE / (count(*) - 1) END AS mean_gap_days
+                THEN date_diff('day', min(order_date), max(order_date))::DOUBLE / (count(*) - 1) END AS mean_gap_days,
+           arg_max(gap, order_date) AS last_gap_days,
+           max(gap) AS longest_gap_days,
+           -- purchase days in the recent window minus what the customer's own earlier pace predicts
+           count(*) FILTER (WHERE order_date > $recent_start)
+             - CASE WHEN min(order_date) <= $recent_start
+                    THEN count(*) FILTER (WHERE order_date <= $recent_start) * $trend_days::DOUBLE
+                         / greatest(date_diff('day', min(order_date), $recent_start::DATE), $trend_days) END
+               AS recent_vs_usual_purchases
     FROM purchase_days
     GROUP BY customer_id
     HAVING max(order_date) > $population_start
+), any_status AS (
+    -- orders later refunded or cancelled still show the customer was around (and a status can change
+    -- after the cutoff: the order date cannot)
+    SELECT customer_id, date_diff('day', max(order_date), $cutoff::DATE) AS days_since_last_order_any_status,
+           count(DISTINCT order_date) AS order_days_any_status
+    FROM core.orders
+    WHERE customer_id IS NOT NULL AND order_date <= $cutoff
+    GROUP BY customer_id
 ), categories AS (
     SELECT customer_id, count(DISTINCT category) AS category_count
     FROM core.order_lines
@@ -186,7 +212,11 @@ opportunities AS (
            coalesce(sum(amount) FILTER (WHERE close_date IS NULL OR close_date > $cutoff), 0)::DOUBLE
                AS open_opportunity_value,
            count(*) FILTER (WHERE status = 'won' AND close_date <= $cutoff AND close_date > $year_start)
-               AS won_opportunities_year
+               AS won_opportunities_year,
+           coalesce(sum(amount) FILTER (WHERE status = 'won' AND close_date <= $cutoff), 0)::DOUBLE
+               AS won_opportunity_value,
+           count(*) FILTER (WHERE status = 'lost' AND close_date <= $cutoff AND close_date > $year_start)
+               AS lost_opportunities_year
     FROM core.opportunities
     WHERE customer_id IS NOT NULL AND created_date <= $cutoff
     GROUP BY customer_id
@@ -202,6 +232,8 @@ _GROUP_SELECT = {
        round({_TREND.format(r='p.orders_recent', p='p.orders_previous')}, 6) AS order_trend,
        round(p.mean_gap_days, 4) AS mean_gap_days,
        round(p.days_since_last_purchase / p.mean_gap_days, 4) AS overdue_ratio,
+       p.last_gap_days, p.longest_gap_days, round(p.recent_vs_usual_purchases, 4) AS recent_vs_usual_purchases,
+       a.days_since_last_order_any_status, a.order_days_any_status,
        coalesce(c.category_count, 0) AS category_count""",
     "interactions": f"""coalesce(i.interactions_recent, 0) AS interactions_recent,
        coalesce(i.interactions_previous, 0) AS interactions_previous,
@@ -221,7 +253,9 @@ _GROUP_SELECT = {
        coalesce(e.unsubscribed, false)::INTEGER AS unsubscribed""",
     "opportunities": """coalesce(o.open_opportunities, 0) AS open_opportunities,
        round(coalesce(o.open_opportunity_value, 0), 2) AS open_opportunity_value,
-       coalesce(o.won_opportunities_year, 0) AS won_opportunities_year""",
+       coalesce(o.won_opportunities_year, 0) AS won_opportunities_year,
+       round(coalesce(o.won_opportunity_value, 0), 2) AS won_opportunity_value,
+       coalesce(o.lost_opportunities_year, 0) AS lost_opportunities_year""",
 }
 
 _GROUP_JOIN = {
@@ -247,11 +281,12 @@ def available_groups(conn: duckdb.DuckDBPyConnection, cutoff: date) -> list[str]
             if g.name in ("purchases", "purchase_model") or _table_has_rows_before(conn, g, cutoff)]
 
 
-def window_parameters(cutoff: date, settings: ChurnSettings) -> dict[str, date]:
+def window_parameters(cutoff: date, settings: ChurnSettings) -> dict[str, date | int]:
     """The dates every feature window is measured from: recent = (cutoff − trend_days, cutoff],
     previous = the trend_days before that, year = the 365 days before the cutoff."""
     return {
         "cutoff": cutoff,
+        "trend_days": settings.trend_days,
         "recent_start": cutoff - timedelta(days=settings.trend_days),
         "previous_start": cutoff - timedelta(days=2 * settings.trend_days),
         "year_start": cutoff - timedelta(days=365),
@@ -264,7 +299,8 @@ def feature_sql(groups: list[str], with_label: bool) -> str:
     of the given groups and, when asked, the label from ($cutoff, $label_end]."""
     ctes = [_GROUP_SQL[g] for g in groups if g in _GROUP_SQL]
     selects = ["p.customer_id"] + [_GROUP_SELECT[g] for g in groups if g in _GROUP_SELECT]
-    joins = ["LEFT JOIN categories c USING (customer_id)"] + [_GROUP_JOIN[g] for g in groups if g in _GROUP_JOIN]
+    joins = ["LEFT JOIN any_status a USING (customer_id)", "LEFT JOIN categories c USING (customer_id)"]
+    joins += [_GROUP_JOIN[g] for g in groups if g in _GROUP_JOIN]
     label = ""
     if with_label:
         ctes.append("""
@@ -278,50 +314,96 @@ future_buyers AS (
             + "\nFROM population p\n" + "\n".join(joins) + "\nORDER BY p.customer_id")
 
 
-def bgnbd_forecast(conn: duckdb.DuckDBPyConnection, cutoff: date, horizon_days: int) -> pl.DataFrame | None:
-    """For every customer who bought on or before the cutoff: the past repeat-purchase frequency and
-    the purchase days the BG/NBD model (fitted on the history up to the cutoff) expects in the
-    horizon after it. None when the model cannot be fitted (too few customers or repeat buyers)."""
+BGNBD_FEATURES = ("bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_p_no_purchase")
+MIN_BGNBD_CUSTOMERS = 20
+MIN_BGNBD_REPEAT_CUSTOMERS = 10
+
+
+@dataclass(frozen=True)
+class PurchaseModel:
+    """The BG/NBD purchase model fitted on the history up to a cutoff, with the purchase summary
+    (frequency, recency, age in weeks) of every customer who bought by then."""
+
+    cutoff: date
+    params: dict[str, float]
+    summary: pl.DataFrame
+
+    def _arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(self.summary[c].to_numpy().astype(float) for c in ("frequency", "recency_weeks", "age_weeks"))
+
+    def no_purchase_probability(self, horizon_days: int) -> np.ndarray:
+        """P(no purchase in the horizon after the cutoff), one value per summary row."""
+        from assets.analytics.clv import DAYS_PER_UNIT
+        from assets.analytics.clv_model import bgnbd_probability_no_purchase
+
+        return bgnbd_probability_no_purchase(self.params, horizon_days / DAYS_PER_UNIT, *self._arrays())
+
+    def features(self, horizon_days: int) -> pl.DataFrame:
+        """customer_id, frequency and the three purchase-model features over the horizon."""
+        from assets.analytics.clv import DAYS_PER_UNIT
+        from assets.analytics.clv_model import bgnbd_expected_purchases, bgnbd_p_alive
+
+        x, t_x, big_t = self._arrays()
+        expected = bgnbd_expected_purchases(self.params, horizon_days / DAYS_PER_UNIT, x, t_x, big_t)
+        return self.summary.select("customer_id", "frequency").with_columns(
+            pl.Series("bgnbd_expected_purchases", np.round(expected, 6), dtype=pl.Float64),
+            pl.Series("bgnbd_p_alive", np.round(bgnbd_p_alive(self.params, x, t_x, big_t), 6), dtype=pl.Float64),
+            pl.Series("bgnbd_p_no_purchase", np.round(self.no_purchase_probability(horizon_days), 6),
+                      dtype=pl.Float64))
+
+
+def fit_purchase_model(conn: duckdb.DuckDBPyConnection, cutoff: date) -> PurchaseModel | None:
+    """BG/NBD fitted on every buyer's history up to the cutoff; None when it cannot be (fewer than
+    20 buyers or 10 repeat buyers, or a fit that does not converge to finite parameters)."""
     from assets.analytics.clv import DAYS_PER_UNIT, build_customer_summary
-    from assets.analytics.clv_model import bgnbd_expected_purchases, fit_bgnbd
+    from assets.analytics.clv_model import fit_bgnbd
 
     build_customer_summary(conn, cutoff)
     try:
-        summary = conn.sql("SELECT customer_id, frequency, recency_days, t_days FROM clv_summary "
-                           "ORDER BY customer_id").pl()
+        summary = conn.sql(f"""SELECT customer_id, frequency, recency_days / {DAYS_PER_UNIT} AS recency_weeks,
+                                      t_days / {DAYS_PER_UNIT} AS age_weeks
+                               FROM clv_summary ORDER BY customer_id""").pl()
     finally:
         conn.execute("DROP TABLE IF EXISTS clv_summary")
     x = summary["frequency"].to_numpy().astype(float)
-    if x.size < 20 or (x > 0).sum() < 10:
+    if x.size < MIN_BGNBD_CUSTOMERS or (x > 0).sum() < MIN_BGNBD_REPEAT_CUSTOMERS:
         return None
-    t_x = summary["recency_days"].to_numpy().astype(float) / DAYS_PER_UNIT
-    big_t = summary["t_days"].to_numpy().astype(float) / DAYS_PER_UNIT
-    fit = fit_bgnbd(x, t_x, big_t)
-    if not fit.success:
+    fit = fit_bgnbd(x, summary["recency_weeks"].to_numpy(), summary["age_weeks"].to_numpy())
+    if not fit.success or not all(np.isfinite(v) for v in fit.params.values()):
         return None
-    values = bgnbd_expected_purchases(fit.params, horizon_days / DAYS_PER_UNIT, x, t_x, big_t)
-    return summary.select("customer_id", "frequency").with_columns(
-        pl.Series("bgnbd_expected_purchases", np.round(values, 6)))
+    return PurchaseModel(cutoff, fit.params, summary)
+
+
+def bgnbd_forecast(conn: duckdb.DuckDBPyConnection, cutoff: date, horizon_days: int) -> pl.DataFrame | None:
+    """For every customer who bought on or before the cutoff: the past repeat-purchase frequency and
+    the purchase-model features over the horizon after it (see ``PurchaseModel.features``). None
+    when the model cannot be fitted."""
+    model = fit_purchase_model(conn, cutoff)
+    return model.features(horizon_days) if model is not None else None
 
 
 def build_features(conn: duckdb.DuckDBPyConnection, cutoff: date, settings: ChurnSettings,
                    with_label: bool, groups: list[str] | None = None,
-                   forecast: pl.DataFrame | None = None) -> pl.DataFrame:
+                   forecast: pl.DataFrame | None = None, label_days: int | None = None) -> pl.DataFrame:
     """One row per customer who bought in the ``population_days`` before the cutoff: the features
     available at the cutoff and, with ``with_label``, ``churned`` = 1 when the customer made no
-    completed purchase in the ``horizon_days`` after it. Rows are sorted by customer_id. ``forecast``
-    is a ready bgnbd_forecast at this cutoff (computed here when not given)."""
+    completed purchase in the ``label_days`` (default ``horizon_days``) after it. Rows are sorted
+    by customer_id. ``forecast`` is a ready bgnbd_forecast at this cutoff over ``label_days``
+    (computed here when not given); the purchase-model features are empty when it cannot be fitted,
+    so every cutoff gives the same columns."""
     groups = available_groups(conn, cutoff) if groups is None else groups
-    params: dict[str, date] = window_parameters(cutoff, settings)
+    label_days = settings.horizon_days if label_days is None else label_days
+    params: dict[str, date | int] = window_parameters(cutoff, settings)
     if with_label:
-        params["label_end"] = cutoff + timedelta(days=settings.horizon_days)
+        params["label_end"] = cutoff + timedelta(days=label_days)
     sql = feature_sql(groups, with_label)
     frame = conn.sql(sql, params={k: v for k, v in params.items() if f"${k}" in sql}).pl()
     if "purchase_model" in groups:
-        forecast = forecast if forecast is not None else bgnbd_forecast(conn, cutoff, settings.horizon_days)
+        forecast = forecast if forecast is not None else bgnbd_forecast(conn, cutoff, label_days)
         if forecast is not None:
-            frame = frame.join(forecast.select("customer_id", "bgnbd_expected_purchases"), on="customer_id",
-                               how="left")
+            frame = frame.join(forecast.select("customer_id", *BGNBD_FEATURES), on="customer_id", how="left")
+        else:
+            frame = frame.with_columns([pl.lit(None, dtype=pl.Float64).alias(f) for f in BGNBD_FEATURES])
     return frame.sort("customer_id")
 
 

@@ -19,16 +19,26 @@ from assets.analytics.churn_models import FittedChurnModel, feature_matrix
 TOP_REASONS = 3
 
 
+def _number(name: str) -> pl.Expr:
+    """The column as a float; NaN and infinity read as unknown (null)."""
+    x = pl.col(name).cast(pl.Float64)
+    return pl.when(x.is_finite()).then(x)
+
+
 def _int(name: str) -> pl.Expr:
-    return pl.col(name).cast(pl.Float64).round(0).cast(pl.Int64).cast(pl.Utf8)
+    return _number(name).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8)
+
+
+def _decimal(name: str) -> pl.Expr:
+    return _number(name).round(1).cast(pl.Utf8)
 
 
 def _pct(name: str) -> pl.Expr:
-    return (pl.col(name).cast(pl.Float64) * 100).round(0).cast(pl.Int64).cast(pl.Utf8) + pl.lit("%")
+    return (_number(name) * 100).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8) + pl.lit("%")
 
 
 def _money(name: str) -> pl.Expr:
-    return pl.lit("¥") + pl.col(name).cast(pl.Float64).round(0).cast(pl.Int64).cast(pl.Utf8)
+    return pl.lit("¥") + _number(name).round(0).cast(pl.Int64, strict=False).cast(pl.Utf8)
 
 
 def _has(name: str, frame: pl.DataFrame) -> bool:
@@ -41,10 +51,10 @@ class Reason:
 
     code: str
     features: tuple[str, ...]
-    text: Callable[[pl.DataFrame, int], tuple[pl.Expr, pl.Expr]]
+    text: Callable[[pl.DataFrame, int, int], tuple[pl.Expr, pl.Expr]]
 
 
-def _silence(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _silence(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     gap = pl.col("mean_gap_days").is_not_null() if _has("mean_gap_days", frame) else pl.lit(False)
     d = _int("days_since_last_purchase")
     g = _int("mean_gap_days") if _has("mean_gap_days", frame) else pl.lit("")
@@ -55,35 +65,43 @@ def _silence(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
     return en, zh
 
 
-def _spend(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _spend(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     r, p = _money("spend_recent"), _money("spend_previous")
     return (pl.format("Spent {} in the last {} days, {} in the {} days before", r, pl.lit(str(days)), p,
                       pl.lit(str(days))),
             pl.format("近 {} 天消费 {}，此前 {} 天为 {}", pl.lit(str(days)), r, pl.lit(str(days)), p))
 
 
-def _history(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _history(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     n, t = _int("purchase_days"), _int("tenure_days")
     return (pl.format("Bought on only {} day(s) in {} days as a customer", n, t),
             pl.format("成为客户 {} 天，仅在 {} 天有购买", t, n))
 
 
-def _range(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _range(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     n = _int("category_count")
     return (pl.format("Buys from {} product categories only", n), pl.format("仅购买 {} 个品类", n))
 
 
-def _pattern(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
-    x = pl.col("bgnbd_expected_purchases").cast(pl.Float64).round(1).cast(pl.Utf8)
-    d = _int("days_since_last_purchase")
-    n = _int("purchase_days")
-    return (pl.format("Bought on {} day(s), last {} days ago: that pattern predicts only {} purchase(s) in the "
-                      "next {} days", n, d, x, pl.lit(str(days))),
-            pl.format("共在 {} 天下单，最近一次在 {} 天前：按此购买规律，未来 {} 天预计仅购买 {} 次", n, d,
-                      pl.lit(str(days)), x))
+def _pattern(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
+    n, d = _int("purchase_days"), _int("days_since_last_purchase")
+    quiet = _pct("bgnbd_p_no_purchase") if _has("bgnbd_p_no_purchase", frame) else pl.lit(None, dtype=pl.Utf8)
+    return (pl.format("Bought on {} day(s), last {} days ago: the purchase model puts the chance of no purchase in "
+                      "the next {} days at {}", n, d, pl.lit(str(horizon)), quiet),
+            pl.format("共在 {} 天下单，最近一次在 {} 天前：按购买模型，未来 {} 天不再购买的概率为 {}", n, d,
+                      pl.lit(str(horizon)), quiet))
 
 
-def _contact(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _pace(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
+    last, longest = _int("last_gap_days"), _int("longest_gap_days")
+    change = _decimal("recent_vs_usual_purchases")
+    return (pl.format("Purchase days in the last {} days against the customer's usual pace: {}, last gap between "
+                      "purchases {} days (longest {})", pl.lit(str(days)), change, last, longest),
+            pl.format("近 {} 天购买天数与平时节奏相比：{}，最近两次购买相隔 {} 天（最长 {} 天）",
+                      pl.lit(str(days)), change, last, longest))
+
+
+def _contact(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     r, p = _int("interactions_recent"), _int("interactions_previous")
     last = pl.col("days_since_last_contact")
     en = pl.when(last.is_null()).then(pl.lit("No contact with this customer on record")).otherwise(
@@ -95,14 +113,14 @@ def _contact(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
     return en, zh
 
 
-def _complaints(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _complaints(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     tickets, r, t = _int("tickets_recent"), _int("complaints_recent"), _int("complaints_total")
     return (pl.format("{} service ticket(s) in the last {} days, {} of them complaints ({} complaints in total)",
                       tickets, pl.lit(str(days)), r, t),
             pl.format("近 {} 天服务工单 {} 张，其中投诉 {} 张（累计投诉 {} 次）", pl.lit(str(days)), tickets, r, t))
 
 
-def _csat(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _csat(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     x = pl.col("mean_csat").cast(pl.Float64).round(1).cast(pl.Utf8)
     missing = pl.col("mean_csat").is_null()
     return (pl.when(missing).then(pl.lit("No satisfaction rating in the last year"))
@@ -110,7 +128,7 @@ def _csat(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
             pl.when(missing).then(pl.lit("近一年没有满意度评分")).otherwise(pl.format("近一年满意度 {}/5", x)))
 
 
-def _nps(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _nps(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     missing = pl.col("last_nps").is_null()
     x = _int("last_nps")
     return (pl.when(missing).then(pl.lit("Never answered the NPS survey"))
@@ -118,7 +136,7 @@ def _nps(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
             pl.when(missing).then(pl.lit("未参与 NPS 调查")).otherwise(pl.format("最近一次 NPS 评分 {}/10", x)))
 
 
-def _email(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _email(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     unsub = pl.col("unsubscribed") == 1
     r = pl.when(pl.col("open_rate_recent").is_null()).then(pl.lit("0%")).otherwise(_pct("open_rate_recent"))
     p = pl.when(pl.col("open_rate_previous").is_null()).then(pl.lit("0%")).otherwise(_pct("open_rate_previous"))
@@ -128,7 +146,7 @@ def _email(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
             .otherwise(pl.format("近 {} 天邮件打开率 {}（此前 {}）", pl.lit(str(days)), r, p)))
 
 
-def _opportunities(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
+def _opportunities(frame: pl.DataFrame, days: int, horizon: int) -> tuple[pl.Expr, pl.Expr]:
     n = _int("open_opportunities")
     none = pl.col("open_opportunities") == 0
     return (pl.when(none).then(pl.lit("No open sales opportunity"))
@@ -138,13 +156,15 @@ def _opportunities(frame: pl.DataFrame, days: int) -> tuple[pl.Expr, pl.Expr]:
 
 
 REASONS: tuple[Reason, ...] = (
-    Reason("long_silence", ("days_since_last_purchase", "overdue_ratio", "mean_gap_days"), _silence),
+    Reason("long_silence", ("days_since_last_purchase", "overdue_ratio", "mean_gap_days",
+                            "days_since_last_order_any_status"), _silence),
     Reason("spend_change", ("spend_recent", "spend_previous", "spend_trend", "orders_recent", "orders_previous",
                             "order_trend"), _spend),
-    Reason("short_history", ("purchase_days", "orders_total", "tenure_days", "revenue_total", "avg_order_value"),
-           _history),
+    Reason("short_history", ("purchase_days", "orders_total", "tenure_days", "revenue_total", "avg_order_value",
+                             "order_days_any_status"), _history),
     Reason("narrow_range", ("category_count",), _range),
-    Reason("buying_pattern", ("bgnbd_expected_purchases",), _pattern),
+    Reason("slower_pace", ("recent_vs_usual_purchases", "last_gap_days", "longest_gap_days"), _pace),
+    Reason("buying_pattern", ("bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_p_no_purchase"), _pattern),
     Reason("less_contact", ("interactions_recent", "interactions_previous", "interaction_trend",
                             "days_since_last_contact"), _contact),
     Reason("complaints", ("tickets_recent", "complaints_recent", "complaints_previous", "complaints_total"),
@@ -153,8 +173,8 @@ REASONS: tuple[Reason, ...] = (
     Reason("nps", ("last_nps",), _nps),
     Reason("email_disengaged", ("emails_delivered_recent", "open_rate_recent", "open_rate_previous",
                                 "open_rate_trend", "click_rate_recent", "unsubscribed"), _email),
-    Reason("no_opportunity", ("open_opportunities", "open_opportunity_value", "won_opportunities_year"),
-           _opportunities),
+    Reason("no_opportunity", ("open_opportunities", "open_opportunity_value", "won_opportunities_year",
+                              "won_opportunity_value", "lost_opportunities_year"), _opportunities),
 )
 
 
@@ -177,44 +197,46 @@ def reason_contributions(model: FittedChurnModel, frame: pl.DataFrame) -> np.nda
     return out
 
 
+def _picked(j: int, usable: list[int], value: Callable[[int], pl.Expr]) -> pl.Expr:
+    """The value of the reason ranked j-th for each row (null when that rank is not reported)."""
+    chain = None
+    for position, k in enumerate(usable):
+        code = REASONS[k].code
+        condition = (pl.col(f"_keep{j}") & (pl.col(f"_rank{j}") == position)
+                     & pl.col(f"{code}_en").is_not_null() & pl.col(f"{code}_zh").is_not_null())
+        chain = pl.when(condition).then(value(k)) if chain is None else chain.when(condition).then(value(k))
+    return chain.otherwise(pl.lit(None, dtype=pl.Utf8))
+
+
 def top_reasons(model: FittedChurnModel, frame: pl.DataFrame, trend_days: int,
                 min_contribution: float) -> pl.DataFrame:
     """customer_id, top_reasons (English), top_reasons_zh and top_reason_codes: the up to three
-    reasons raising this customer's risk most, strongest first, joined with '; '."""
-    contributions = reason_contributions(model, frame)
-    n = frame.height
+    reasons raising this customer's risk most, strongest first, joined with '; '. Every text column
+    is built by Polars from Polars columns (no object arrays), so any mix of missing reasons works."""
+    schema = {"customer_id": pl.Utf8, "top_reasons": pl.Utf8, "top_reasons_zh": pl.Utf8, "top_reason_codes": pl.Utf8}
     usable = [k for k, r in enumerate(REASONS) if any(f in model.features for f in r.features)]
-    empty = pl.DataFrame({"customer_id": frame["customer_id"], "top_reasons": [None] * n,
-                          "top_reasons_zh": [None] * n, "top_reason_codes": [None] * n},
-                         schema={"customer_id": pl.Utf8, "top_reasons": pl.Utf8, "top_reasons_zh": pl.Utf8,
-                                 "top_reason_codes": pl.Utf8})
-    if n == 0 or not usable:
-        return empty
-    texts = frame.select([e.alias(f"{REASONS[k].code}_{lang}")
-                          for k in usable for lang, e in zip(("en", "zh"), REASONS[k].text(frame, trend_days),
-                                                             strict=True)])
-    en = texts.select([f"{REASONS[k].code}_en" for k in usable]).to_numpy().astype(object)
-    zh = texts.select([f"{REASONS[k].code}_zh" for k in usable]).to_numpy().astype(object)
-    weights = contributions[:, usable]
+    if frame.height == 0 or not usable:
+        return frame.select(pl.col("customer_id").cast(pl.Utf8)).with_columns(
+            [pl.lit(None, dtype=pl.Utf8).alias(c) for c in list(schema)[1:]])
+    horizon = model.label_horizon_days or model.horizon_days or trend_days
+    weights = reason_contributions(model, frame)[:, usable]
     # strongest first; equal weights keep the REASONS order so the output is stable
-    order = np.argsort(-weights, axis=1, kind="stable")[:, :TOP_REASONS]
-    rows = np.arange(n)
-    codes = np.array([REASONS[k].code for k in usable], dtype=object)
-    picked: dict[str, list[np.ndarray]] = {"en": [], "zh": [], "code": []}
-    for j in range(order.shape[1]):
-        keep = weights[rows, order[:, j]] >= min_contribution
-        picked["en"].append(np.where(keep, en[rows, order[:, j]], None))
-        picked["zh"].append(np.where(keep, zh[rows, order[:, j]], None))
-        picked["code"].append(np.where(keep, codes[order[:, j]], None))
-    parts = pl.DataFrame({f"{lang}{j}": pl.Series(values[j], dtype=pl.Utf8)
-                          for lang, values in picked.items() for j in range(len(values))})
-    columns = range(order.shape[1])
-    return pl.DataFrame({"customer_id": frame["customer_id"]}).with_columns(
-        parts.select(
-            pl.concat_str([pl.col(f"en{j}") for j in columns], separator="; ", ignore_nulls=True).alias("top_reasons"),
-            pl.concat_str([pl.col(f"zh{j}") for j in columns], separator="；", ignore_nulls=True)
-            .alias("top_reasons_zh"),
-            pl.concat_str([pl.col(f"code{j}") for j in columns], separator=",", ignore_nulls=True)
-            .alias("top_reason_codes"),
-        ).with_columns(pl.all().replace("", None))
-    )
+    order = np.argsort(-np.nan_to_num(weights, nan=-np.inf), axis=1, kind="stable")[:, :TOP_REASONS]
+    strongest = np.take_along_axis(weights, order, axis=1)
+    ranks = {f"_rank{j}": pl.Series(order[:, j], dtype=pl.Int64) for j in range(order.shape[1])}
+    keeps = {f"_keep{j}": pl.Series(np.nan_to_num(strongest[:, j], nan=-np.inf) >= min_contribution,
+                                    dtype=pl.Boolean) for j in range(order.shape[1])}
+    texts = frame.select([pl.col("customer_id").cast(pl.Utf8)] + [
+        e.alias(f"{REASONS[k].code}_{lang}") for k in usable
+        for lang, e in zip(("en", "zh"), REASONS[k].text(frame, trend_days, horizon), strict=True)])
+    table = texts.with_columns(**ranks, **keeps)
+    ranked = range(order.shape[1])
+    return table.select(
+        "customer_id",
+        pl.concat_str([_picked(j, usable, lambda k: pl.col(f"{REASONS[k].code}_en")) for j in ranked],
+                      separator="; ", ignore_nulls=True).alias("top_reasons"),
+        pl.concat_str([_picked(j, usable, lambda k: pl.col(f"{REASONS[k].code}_zh")) for j in ranked],
+                      separator="；", ignore_nulls=True).alias("top_reasons_zh"),
+        pl.concat_str([_picked(j, usable, lambda k: pl.lit(REASONS[k].code)) for j in ranked],
+                      separator=",", ignore_nulls=True).alias("top_reason_codes"),
+    ).with_columns(pl.col(c).replace("", None) for c in list(schema)[1:])

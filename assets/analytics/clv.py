@@ -3,6 +3,8 @@ Gamma-Gamma (how much per purchase), fitted by maximum likelihood on a customer 
 DuckDB. The models are in ``assets/analytics/clv_model.py``."""
 
 
+import json
+import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -10,10 +12,11 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import numpy as np
 import polars as pl
-from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
+from assets.status import DEGRADED, AssetStatus, failure_status, ok_status, record_status
 from pipelines.resources import PipelineSettings, Warehouse
 
 if TYPE_CHECKING:
@@ -25,6 +28,7 @@ MONTH_IN_UNITS = 365.25 / 12 / DAYS_PER_UNIT  # one average month (30.4375 days)
 HORIZON_MONTHS = 12
 BGNBD_PARAMETERS = ("r", "alpha", "a", "b")
 GAMMA_GAMMA_PARAMETERS = ("p", "q", "gamma")
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,8 @@ SELECT p.customer_id,
        date_diff('day', p.first_day, p.last_day)::INTEGER AS recency_days,
        date_diff('day', p.first_day, $as_of::DATE)::INTEGER AS t_days,
        CASE WHEN p.purchase_days > 1
-            THEN ((p.revenue - f.revenue) / (p.purchase_days - 1))::DOUBLE ELSE 0 END AS monetary
+            THEN ((p.revenue - f.revenue) / (p.purchase_days - 1))::DOUBLE ELSE 0 END AS monetary,
+       f.revenue::DOUBLE AS first_spend
 FROM per_customer p
 JOIN days f ON f.customer_id = p.customer_id AND f.order_date = p.first_day
 ORDER BY p.customer_id
@@ -87,57 +92,176 @@ def _param_rows(model: str, names: tuple[str, ...], fit: "FitResult | None", sta
     } for name in names]
 
 
-def build_clv(conn: duckdb.DuckDBPyConnection, as_of: date, settings: ClvSettings) -> dict[str, str]:
-    """Rebuild analytics.clv and analytics.clv_model_params as of the given date. Returns the fit
-    status per model ("ok" or why there are no predictions)."""
-    # SciPy's optimiser takes ~0.4 s to import: load it when a fit runs, not when the code location loads.
-    from assets.analytics.clv_model import discounted_clv, fit_bgnbd, fit_gamma_gamma, gamma_gamma_expected_spend
+FALLBACK_PRIOR_PURCHASES = 1.0  # the fallback purchase rate counts the population rate as one purchase's worth
 
-    build_customer_summary(conn, as_of)
-    data = conn.execute("SELECT frequency, recency_days, t_days, monetary FROM clv_summary "
-                        "ORDER BY customer_id").fetchnumpy()
-    x = np.asarray(data["frequency"], dtype=float)
-    t_x = np.asarray(data["recency_days"], dtype=float) / DAYS_PER_UNIT
-    big_t = np.asarray(data["t_days"], dtype=float) / DAYS_PER_UNIT
-    zbar = np.asarray(data["monetary"], dtype=float)
+
+def fallback_purchase_rate(x: np.ndarray, big_t: np.ndarray) -> tuple[np.ndarray, float]:
+    """Repeat purchases per week when BG/NBD cannot be fitted: each customer's own repeat rate,
+    pulled towards the population rate (total repeat purchases ÷ total weeks as a customer) by a prior
+    worth one purchase, i.e. (x + 1) ÷ (T + 1 ÷ population rate): the Gamma-Poisson model without
+    drop-out. All zero when nobody has repeated or the data span one day (no rate can be measured)."""
+    exposure = float(big_t.sum())
+    population = float(x.sum()) / exposure if exposure > 0 else 0.0
+    if population <= 0:
+        return np.zeros_like(x), 0.0
+    return (x + FALLBACK_PRIOR_PURCHASES) / (big_t + FALLBACK_PRIOR_PURCHASES / population), population
+
+
+def fallback_spend(x: np.ndarray, zbar: np.ndarray, first_spend: np.ndarray) -> tuple[np.ndarray, float]:
+    """Spend per future purchase day when Gamma-Gamma cannot be fitted: the customer's own mean over
+    all their purchase days when positive, else the mean of those positive means, else 0 (refunds
+    and zero-value orders never make a value negative)."""
+    own = np.where(x > 0, (first_spend + x * zbar) / (x + 1.0), first_spend)
+    own = np.where(np.isfinite(own), own, 0.0)
+    positive = own[own > 0]
+    population = float(positive.mean()) if positive.size else 0.0
+    return np.where(own > 0, own, population), population
+
+
+def _discounted_monthly(rate_per_unit: np.ndarray, settings: ClvSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Expected purchases over the 12 months and their discounted sum at a constant rate."""
+    per_month = rate_per_unit * MONTH_IN_UNITS
+    discount = (1.0 + settings.monthly_discount_rate) ** -np.arange(1, HORIZON_MONTHS + 1)
+    return per_month * HORIZON_MONTHS, per_month * discount.sum()
+
+
+def _fit_status(fit: "FitResult | None", not_fitted: str | None) -> str:
+    if not_fitted:
+        return not_fitted
+    return "ok" if fit is not None and fit.success else f"fit failed: {fit.message if fit else 'not run'}"
+
+
+def clv_predictions(summary: dict[str, np.ndarray], settings: ClvSettings) -> tuple[dict, dict[str, str], list]:
+    """p_alive, expected purchases, expected spend and 12-month CLV for every customer, the fit status
+    of each model and the fitted/fallback parameter rows. Every CLV is finite and ≥ 0: a model that
+    cannot be fitted is replaced by its fallback (fallback_purchase_rate, fallback_spend)."""
+    from assets.analytics.clv_model import (
+        bgnbd_p_alive,
+        discounted_purchases,
+        fit_bgnbd,
+        fit_gamma_gamma,
+        gamma_gamma_expected_spend,
+    )
+
+    x, zbar = summary["x"], summary["zbar"]
+    t_x, big_t = summary["t_x"], summary["big_t"]
     n, n_repeat = int(x.size), int((x > 0).sum())
     n_repeat_spend = int(((x > 0) & (zbar > 0)).sum())
-
-    bg_fit: FitResult | None = None
-    gg_fit: FitResult | None = None
     if n < settings.min_customers:
-        bg_status = f"not fitted: {n} buying customers < clv.min_customers = {settings.min_customers}"
+        bg_reason = f"not fitted: {n} buying customers < clv.min_customers = {settings.min_customers}"
     elif n_repeat < settings.min_repeat_customers:
-        bg_status = (f"not fitted: {n_repeat} repeat customers < clv.min_repeat_customers = "
+        bg_reason = (f"not fitted: {n_repeat} repeat customers < clv.min_repeat_customers = "
                      f"{settings.min_repeat_customers}")
+    elif not (big_t > 0).any():
+        bg_reason = "not fitted: every customer first bought on the as-of date (no time to measure a rate)"
     else:
-        bg_fit = fit_bgnbd(x, t_x, big_t)
-        bg_status = "ok" if bg_fit.success else f"fit failed: {bg_fit.message}"
-    if n_repeat_spend < max(settings.min_repeat_customers, 1):
-        gg_status = (f"not fitted: {n_repeat_spend} repeat customers with spend < "
-                     f"clv.min_repeat_customers = {settings.min_repeat_customers}")
-    else:
-        gg_fit = fit_gamma_gamma(x, zbar)
-        gg_status = "ok" if gg_fit.success else f"fit failed: {gg_fit.message}"
+        bg_reason = None
+    bg_fit = fit_bgnbd(x, t_x, big_t) if bg_reason is None else None
+    gg_reason = None if n_repeat_spend >= max(settings.min_repeat_customers, 1) else (
+        f"not fitted: {n_repeat_spend} repeat customers with spend > 0 < clv.min_repeat_customers = "
+        f"{settings.min_repeat_customers}")
+    gg_fit = fit_gamma_gamma(x, zbar) if gg_reason is None else None
+    status = {"bg_nbd": _fit_status(bg_fit, bg_reason), "gamma_gamma": _fit_status(gg_fit, gg_reason)}
 
-    nan = np.full(n, np.nan)
-    predictions = {"p_alive": nan, "expected_purchases": nan, "expected_spend": nan, "clv": nan}
-    if gg_fit is not None and gg_fit.success:
-        predictions["expected_spend"] = gamma_gamma_expected_spend(gg_fit.params, x, zbar)
-    if bg_fit is not None and bg_fit.success and n:
-        predictions = discounted_clv(
-            bg_fit.params, gg_fit.params if gg_fit is not None and gg_fit.success else None,
-            x, t_x, big_t, zbar, MONTH_IN_UNITS, HORIZON_MONTHS, settings.monthly_discount_rate)
-    frame = pl.DataFrame({
-        "rn": np.arange(n, dtype=np.int64),
-        "p_alive": predictions["p_alive"],
-        "expected_purchases_12m": predictions["expected_purchases"],
-        "expected_avg_order_value": predictions["expected_spend"],
-        "clv_12m": predictions["clv"],
-    }, schema={"rn": pl.Int64, "p_alive": pl.Float64, "expected_purchases_12m": pl.Float64,
-               "expected_avg_order_value": pl.Float64, "clv_12m": pl.Float64}, nan_to_null=True)
-    conn.register("clv_predictions", frame)
+    spend, population_spend = fallback_spend(x, zbar, summary["first_spend"])
+    if status["gamma_gamma"] == "ok":
+        spend = gamma_gamma_expected_spend(gg_fit.params, x, zbar)
+    rate, population_rate = fallback_purchase_rate(x, big_t)
+    expected, discounted = _discounted_monthly(rate, settings)
+    p_alive = np.full(n, np.nan)
+    if status["bg_nbd"] == "ok" and n:
+        bg_expected, bg_discounted = discounted_purchases(bg_fit.params, x, t_x, big_t, MONTH_IN_UNITS,
+                                                          HORIZON_MONTHS, settings.monthly_discount_rate)
+        good = np.isfinite(bg_expected) & np.isfinite(bg_discounted)  # a row the fit cannot score keeps its fallback
+        p_alive = np.where(good, bgnbd_p_alive(bg_fit.params, x, t_x, big_t), np.nan)
+        expected = np.where(good, bg_expected, expected)
+        discounted = np.where(good, bg_discounted, discounted)
+    clv = np.maximum(np.nan_to_num(discounted * np.maximum(spend, 0.0), nan=0.0, posinf=0.0, neginf=0.0), 0.0)
+    params = (_param_rows("bg_nbd", BGNBD_PARAMETERS, bg_fit, status["bg_nbd"])
+              + _param_rows("gamma_gamma", GAMMA_GAMMA_PARAMETERS, gg_fit, status["gamma_gamma"]))
+    if status["bg_nbd"] != "ok":
+        params.append({"model": "fallback", "parameter": "population_repeat_rate", "value": population_rate,
+                       "time_unit": TIME_UNIT, "n_customers": n, "log_likelihood": None,
+                       "status": "repeat purchases per week used instead of BG/NBD"})
+    if status["gamma_gamma"] != "ok":
+        params.append({"model": "fallback", "parameter": "population_mean_spend", "value": population_spend,
+                       "time_unit": "CNY", "n_customers": n, "log_likelihood": None,
+                       "status": "spend per purchase day used instead of Gamma-Gamma"})
+    return ({"p_alive": p_alive, "expected_purchases": expected, "expected_spend": spend, "clv": clv},
+            status, params)
+
+
+def clv_status(status: dict[str, str], asset: str = "analytics/clv") -> AssetStatus:
+    """ok when both models were fitted, else degraded with the fallbacks named, in English and Chinese."""
+    if status["bg_nbd"] == "ok" and status["gamma_gamma"] == "ok":
+        return ok_status(asset)
+    en, zh = [], []
+    if status["bg_nbd"] != "ok":
+        en.append(f"BG/NBD {status['bg_nbd']}; expected purchases are each customer's own repeat rate pulled "
+                  "towards the average, with no drop-out (p_alive is empty)")
+        zh.append(f"BG/NBD 未能使用（{status['bg_nbd']}）；预计购买次数按客户自身回购频率并向平均值收缩估算，"
+                  "不考虑流失（p_alive 为空）")
+    if status["gamma_gamma"] != "ok":
+        en.append(f"Gamma-Gamma {status['gamma_gamma']}; spend per purchase is the customer's own average "
+                  "(the overall average when it is not positive)")
+        zh.append(f"Gamma-Gamma 未能使用（{status['gamma_gamma']}）；每次购买金额采用客户自身平均值"
+                  "（不为正时采用整体平均值）")
+    return AssetStatus(asset, DEGRADED, "CLV built with fallbacks: " + ". ".join(en) + ".",
+                       "客户价值使用了替代估算：" + "；".join(zh) + "。", detail=json.dumps(status, ensure_ascii=False))
+
+
+CLV_SCHEMA = """customer_id VARCHAR, frequency INTEGER, recency_days INTEGER, t_days INTEGER, monetary DOUBLE,
+    p_alive DOUBLE, expected_purchases_12m DOUBLE, expected_avg_order_value DOUBLE, clv_12m DOUBLE, as_of DATE"""
+PARAMS_SCHEMA = """model VARCHAR, parameter VARCHAR, value DOUBLE, time_unit VARCHAR, n_customers BIGINT,
+    log_likelihood DOUBLE, status VARCHAR, as_of DATE"""
+
+
+def write_empty_clv_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    """analytics.clv and clv_model_params with their columns and no rows (after a failed run)."""
+    conn.execute("CREATE SCHEMA IF NOT EXISTS analytics")
+    conn.execute(f"CREATE OR REPLACE TABLE analytics.clv ({CLV_SCHEMA})")
+    conn.execute(f"CREATE OR REPLACE TABLE analytics.clv_model_params ({PARAMS_SCHEMA})")
+
+
+def build_clv(conn: duckdb.DuckDBPyConnection, as_of: date, settings: ClvSettings) -> dict[str, str]:
+    """Rebuild analytics.clv and analytics.clv_model_params as of the given date. Returns the fit
+    status per model ("ok" or why its fallback was used)."""
+    build_customer_summary(conn, as_of)
+    registered: list[str] = []
+    writing = False
     try:
+        data = conn.execute("SELECT frequency, recency_days, t_days, monetary, first_spend FROM clv_summary "
+                            "ORDER BY customer_id").fetchnumpy()
+        summary = {"x": np.asarray(data["frequency"], dtype=float),
+                   "t_x": np.asarray(data["recency_days"], dtype=float) / DAYS_PER_UNIT,
+                   "big_t": np.asarray(data["t_days"], dtype=float) / DAYS_PER_UNIT,
+                   "zbar": np.asarray(data["monetary"], dtype=float),
+                   "first_spend": np.asarray(data["first_spend"], dtype=float)}
+        predictions, status, rows = clv_predictions(summary, settings)
+        n = int(summary["x"].size)
+        frame = pl.DataFrame({
+            "rn": np.arange(n, dtype=np.int64),
+            "p_alive": predictions["p_alive"],
+            "expected_purchases_12m": predictions["expected_purchases"],
+            "expected_avg_order_value": predictions["expected_spend"],
+            "clv_12m": predictions["clv"],
+        }, schema={"rn": pl.Int64, "p_alive": pl.Float64, "expected_purchases_12m": pl.Float64,
+                   "expected_avg_order_value": pl.Float64, "clv_12m": pl.Float64}, nan_to_null=True)
+        rows += [{"model": "discount", "parameter": "annual_discount_rate", "value": settings.annual_discount_rate,
+                  "time_unit": "year", "n_customers": n, "log_likelihood": None,
+                  "status": "setting clv.annual_discount_rate"},
+                 {"model": "discount", "parameter": "monthly_discount_rate", "value": settings.monthly_discount_rate,
+                  "time_unit": "month", "n_customers": n, "log_likelihood": None,
+                  "status": "(1 + annual)^(1/12) - 1"}]
+        params = pl.DataFrame([{**row, "sort_key": i} for i, row in enumerate(rows)], schema={
+            "model": pl.Utf8, "parameter": pl.Utf8, "value": pl.Float64, "time_unit": pl.Utf8,
+            "n_customers": pl.Int64, "log_likelihood": pl.Float64, "status": pl.Utf8, "sort_key": pl.Int64},
+            nan_to_null=True)
+        for name, table in (("clv_predictions", frame), ("clv_params", params)):
+            conn.register(name, table)
+            registered.append(name)
+        conn.execute("BEGIN TRANSACTION")
+        writing = True
         conn.execute("""
             CREATE OR REPLACE TABLE analytics.clv AS
             WITH s AS (SELECT *, (row_number() OVER (ORDER BY customer_id) - 1)::BIGINT AS rn FROM clv_summary)
@@ -150,31 +274,39 @@ def build_clv(conn: duckdb.DuckDBPyConnection, as_of: date, settings: ClvSetting
             FROM s JOIN clv_predictions p USING (rn)
             ORDER BY s.customer_id
         """, {"as_of": as_of})
-        rows = (_param_rows("bg_nbd", BGNBD_PARAMETERS, bg_fit, bg_status)
-                + _param_rows("gamma_gamma", GAMMA_GAMMA_PARAMETERS, gg_fit, gg_status)
-                + [{"model": "discount", "parameter": "annual_discount_rate",
-                    "value": settings.annual_discount_rate, "time_unit": "year", "n_customers": n,
-                    "log_likelihood": None, "status": "setting clv.annual_discount_rate"},
-                   {"model": "discount", "parameter": "monthly_discount_rate",
-                    "value": settings.monthly_discount_rate, "time_unit": "month", "n_customers": n,
-                    "log_likelihood": None, "status": "(1 + annual)^(1/12) - 1"}])
-        for i, row in enumerate(rows):
-            row["sort_key"] = i
-        params = pl.DataFrame(rows, schema={
-            "model": pl.Utf8, "parameter": pl.Utf8, "value": pl.Float64, "time_unit": pl.Utf8,
-            "n_customers": pl.Int64, "log_likelihood": pl.Float64, "status": pl.Utf8, "sort_key": pl.Int64})
-        conn.register("clv_params", params)
         conn.execute("""
             CREATE OR REPLACE TABLE analytics.clv_model_params AS
             SELECT model, parameter, value, time_unit, n_customers, log_likelihood, status,
                    $as_of::DATE AS as_of
             FROM clv_params ORDER BY sort_key
         """, {"as_of": as_of})
+        conn.execute("COMMIT")
+    except Exception:
+        if writing:
+            conn.execute("ROLLBACK")
+        raise
     finally:
-        conn.unregister("clv_predictions")
-        conn.unregister("clv_params")
+        for name in registered:
+            conn.unregister(name)
         conn.execute("DROP TABLE IF EXISTS clv_summary")
-    return {"bg_nbd": bg_status, "gamma_gamma": gg_status}
+    return status
+
+
+def run_clv(conn: duckdb.DuckDBPyConnection, as_of: date, settings: ClvSettings,
+            log: logging.Logger | None = None) -> tuple[dict[str, str], list[AssetStatus]]:
+    """build_clv with the outcome recorded in quality.asset_status for both tables; an unexpected
+    error leaves both tables empty, records a failed status and is logged with its traceback."""
+    try:
+        status = build_clv(conn, as_of, settings)
+        statuses = [clv_status(status, f"analytics/{t}") for t in ("clv", "clv_model_params")]
+    except Exception as error:  # contained on purpose: churn, key accounts and reports must still run
+        (log or LOG).error("CLV failed; writing empty CLV tables", exc_info=True)
+        status = {"bg_nbd": "failed", "gamma_gamma": "failed"}
+        statuses = [failure_status(f"analytics/{t}", error) for t in ("clv", "clv_model_params")]
+        write_empty_clv_tables(conn)
+    for asset_status in statuses:
+        record_status(conn, asset_status, as_of)
+    return status, statuses
 
 
 @multi_asset(
@@ -207,7 +339,12 @@ several completed orders on one day count as one purchase; refunded and cancelle
 The models are fitted on all customers in this table (Gamma-Gamma on those with frequency > 0 and
 monetary > 0); the fitted parameters are in analytics.clv_model_params. With fewer than
 `clv.min_customers` (20) buying customers or fewer than `clv.min_repeat_customers` (10) repeat
-customers, or when a fit fails, the prediction columns are empty and clv_model_params says why.
+customers, or when a fit fails, a fallback replaces the model and clv_model_params and
+quality.asset_status (degraded) say why: for BG/NBD, expected purchases = the customer's repeat
+purchases per week pulled towards the population's by a prior worth one purchase, (frequency + 1) ÷
+(weeks as a customer + 1 ÷ population rate), with no drop-out, and p_alive empty; for Gamma-Gamma,
+the customer's own mean spend per purchase day (the population mean when not positive). clv_12m is
+always finite and ≥ 0 (0 when no purchase rate can be measured, e.g. one day of data).
 p_alive and expected_purchases_12m are rounded to 6 decimals, money to 2.""",
         ),
         AssetSpec(
@@ -217,8 +354,9 @@ p_alive and expected_purchases_12m are rounded to 6 decimals, money to 2.""",
 
 - model: bg_nbd (purchase counts and drop-out: r, alpha = Gamma distribution of purchase rates per
   week; a, b = Beta distribution of the drop-out probability after each purchase), gamma_gamma (spend
-  per purchase: p, q, gamma) or discount (annual_discount_rate from `clv.annual_discount_rate` and the
-  monthly rate (1 + annual)^(1/12) − 1 used for clv_12m).
+  per purchase: p, q, gamma), fallback (population_repeat_rate per week / population_mean_spend, when
+  a model could not be fitted) or discount (annual_discount_rate from `clv.annual_discount_rate` and
+  the monthly rate (1 + annual)^(1/12) − 1 used for clv_12m).
 - parameter, value: the maximum-likelihood estimate (empty when the model was not fitted).
 - time_unit: week for the model parameters (alpha is in weeks; frequency per week), year or month for
   the discount rates.
@@ -226,21 +364,24 @@ p_alive and expected_purchases_12m are rounded to 6 decimals, money to 2.""",
   frequency > 0 and monetary > 0 for Gamma-Gamma).
 - log_likelihood: the maximised log-likelihood of the model (same on each of its rows).
 - status: ok, or why the model was not fitted (too few customers per `clv.min_customers` /
-  `clv.min_repeat_customers`, or the optimiser failed); predictions in analytics.clv are then empty.
+  `clv.min_repeat_customers`, or the optimiser failed); analytics.clv then uses the fallback.
 - as_of: the analysis date.""",
         ),
     ],
 )
-def clv_assets(warehouse: Warehouse, settings: PipelineSettings):
-    """Fit BG/NBD and Gamma-Gamma on the customer summary and write analytics.clv and
-    analytics.clv_model_params."""
+def clv_assets(context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings):
+    """Fit BG/NBD and Gamma-Gamma on the customer summary (fallbacks when they cannot be fitted) and
+    write analytics.clv and analytics.clv_model_params; the outcome goes to quality.asset_status."""
     with warehouse.connect() as conn:
         as_of = resolve_as_of(conn, settings.as_of_date())
         clv_settings = ClvSettings.from_thresholds(settings.thresholds())
-        status = build_clv(conn, as_of, clv_settings)
+        status, statuses = run_clv(conn, as_of, clv_settings, context.log)
         extra = {"as_of": MetadataValue.text(as_of.isoformat()),
                  "bg_nbd_status": MetadataValue.text(status["bg_nbd"]),
-                 "gamma_gamma_status": MetadataValue.text(status["gamma_gamma"])}
+                 "gamma_gamma_status": MetadataValue.text(status["gamma_gamma"]),
+                 "status": MetadataValue.text(statuses[0].status),
+                 "status_message": MetadataValue.text(statuses[0].message_en),
+                 "status_message_zh": MetadataValue.text(statuses[0].message_zh)}
         yield MaterializeResult(asset_key=AssetKey(["analytics", "clv"]),
                                 metadata=table_metadata(conn, "analytics.clv", **extra))
         yield MaterializeResult(asset_key=AssetKey(["analytics", "clv_model_params"]),

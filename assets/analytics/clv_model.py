@@ -144,6 +144,21 @@ def bgnbd_p_alive(params: dict[str, float], x, t_x, big_t) -> np.ndarray:
     return 1.0 / (1.0 + odds)
 
 
+def bgnbd_probability_no_purchase(params: dict[str, float], t, x, t_x, big_t) -> np.ndarray:
+    """P(no purchase in (T, T + t] | x, t_x, T) = 1 − P(alive) (1 − ((alpha+T)/(alpha+T+t))^(r+x)).
+
+    A customer who has dropped out makes no purchase; one still active buys at a rate whose posterior
+    is Gamma(r + x, alpha + T) and drops out only right after a purchase, so their chance of no
+    purchase in the next t is E[exp(−lambda t)] under that posterior."""
+    r, alpha = params["r"], params["alpha"]
+    x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
+    t = np.asarray(t, dtype=float)
+    with np.errstate(all="ignore"):
+        quiet_if_alive = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
+    probability = 1.0 - bgnbd_p_alive(params, x, t_x, big_t) * (1.0 - quiet_if_alive)
+    return np.clip(np.where(np.isfinite(probability), probability, 1.0), 0.0, 1.0)
+
+
 def bgnbd_expected_purchases(params: dict[str, float], t, x, t_x, big_t) -> np.ndarray:
     """E[purchases in (T, T + t] | x, t_x, T] (paper eq. 10).
 
@@ -237,11 +252,10 @@ def gamma_gamma_expected_spend(params: dict[str, float], x, zbar) -> np.ndarray:
 # ------------------------------------------------------------------------------------------- CLV
 
 
-def discounted_clv(params_bgnbd: dict[str, float], params_gg: dict[str, float] | None, x, t_x, big_t,
-                   zbar, period_length: float, periods: int, rate_per_period: float) -> dict[str, np.ndarray]:
-    """p_alive, expected purchases over ``periods`` periods of ``period_length`` time units, expected
-    spend per purchase and CLV = sum over periods m = 1..periods of (expected purchases in period m)
-    x expected spend / (1 + rate_per_period)^m. Without Gamma-Gamma parameters the spend and CLV are NaN."""
+def discounted_purchases(params_bgnbd: dict[str, float], x, t_x, big_t, period_length: float, periods: int,
+                         rate_per_period: float) -> tuple[np.ndarray, np.ndarray]:
+    """Expected purchases over ``periods`` periods of ``period_length`` time units, and their
+    discounted sum: the sum over periods m = 1..periods of (expected purchases in period m) ÷ (1 + rate)^m."""
     x, t_x, big_t = (np.asarray(v, dtype=float) for v in (x, t_x, big_t))
     # evaluate the cumulative expectation once per distinct (x, t_x, T)
     unique, inverse = np.unique(np.column_stack([x, t_x, big_t]), axis=0, return_inverse=True)
@@ -251,9 +265,17 @@ def discounted_clv(params_bgnbd: dict[str, float], params_gg: dict[str, float] |
         bgnbd_expected_purchases(params_bgnbd, m * period_length, gx, gtx, gt) for m in range(1, periods + 1)])
     per_period = np.maximum(np.diff(cumulative, axis=1), 0.0)
     discount = (1.0 + rate_per_period) ** -np.arange(1, periods + 1)
-    discounted_purchases = (per_period @ discount)[inverse]
-    expected = cumulative[:, -1][inverse]
+    return cumulative[:, -1][inverse], (per_period @ discount)[inverse]
+
+
+def discounted_clv(params_bgnbd: dict[str, float], params_gg: dict[str, float] | None, x, t_x, big_t,
+                   zbar, period_length: float, periods: int, rate_per_period: float) -> dict[str, np.ndarray]:
+    """p_alive, expected purchases over ``periods`` periods of ``period_length`` time units, expected
+    spend per purchase and CLV = sum over periods m = 1..periods of (expected purchases in period m)
+    x expected spend / (1 + rate_per_period)^m. Without Gamma-Gamma parameters the spend and CLV are NaN."""
+    x = np.asarray(x, dtype=float)
+    expected, discounted = discounted_purchases(params_bgnbd, x, t_x, big_t, period_length, periods, rate_per_period)
     p_alive = bgnbd_p_alive(params_bgnbd, x, t_x, big_t)
     spend = np.full(x.shape, np.nan) if params_gg is None else gamma_gamma_expected_spend(params_gg, x, zbar)
     return {"p_alive": p_alive, "expected_purchases": expected, "expected_spend": spend,
-            "clv": discounted_purchases * spend}
+            "clv": discounted * spend}

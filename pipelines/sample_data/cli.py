@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--end-date", type=date.fromisoformat, default=date(2026, 6, 30),
                         help="last day of the history, YYYY-MM-DD (default 2026-06-30)")
     parser.add_argument("--years", type=int, default=3, help="years of history (default 3)")
+    parser.add_argument("--observed-until", type=date.fromisoformat, default=None,
+                        help="cut the exports at this date, YYYY-MM-DD; later orders go to the truth's "
+                             "future_orders.parquet (default: no cut)")
     parser.add_argument("--dirt-scale", type=float, default=1.0,
                         help="multiply every dirt rate by this (0 = clean files; default 1.0)")
     parser.add_argument("--sources", type=_sources, default=list(SOURCES),
@@ -74,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         dirt=DirtRates().scaled(args.dirt_scale),
         sources=args.sources,
         campaign_share=args.campaign_share,
+        observed_until=args.observed_until,
     )
     width = max(_width(f) for f in [*summary.files, *summary.truth_files])
     print(f"Inbox: {args.out.resolve()}")

@@ -72,11 +72,14 @@ def write_crm(inbox: Path, population: Population, volumes: Volumes, rates: Dirt
 def _accounts(inbox: Path, population: Population, volumes: Volumes, rates: DirtRates,
               rng_for: Callable[[str], np.random.Generator]) -> tuple[OutputFile, pl.DataFrame]:
     rng = rng_for("crm/accounts")
-    acc = population.accounts.sort(["crm_created_s", "customer_id"])
+    # accounts created by the end of the exports; an ERP code exists once the customer has bought
+    end_s = population.timeline.end_of_last_day_s
+    acc = population.accounts.filter(pl.col("crm_created_s") <= end_s).sort(["crm_created_s", "customer_id"])
     created = acc.get_column("crm_created_s").to_numpy()
     frame = acc.select(
         pl.col("crm_account_id").alias("account_id"),
-        pl.when(pl.col("crm_has_code")).then(pl.col("sales_customer_code")).alias("sales_customer_code"),
+        pl.when(pl.col("crm_has_code") & (pl.col("first_order_s") <= end_s)).then(pl.col("sales_customer_code"))
+        .alias("sales_customer_code"),
         "contact_name", "company", "industry", "company_size", "region",
         pl.when(pl.col("crm_has_phone")).then(pl.col("phone")).alias("phone"),
         pl.when(pl.col("crm_has_email")).then(pl.col("email")).alias("email"),

@@ -32,6 +32,7 @@ from pipelines.sample_data.truth import (
     IDENTITY_SCHEMA,
     customers_truth,
     dirt_truth,
+    future_orders_truth,
     history_dates,
     identity_part,
     write_manifest,
@@ -80,6 +81,7 @@ def generate(
     sources: Iterable[str] = SOURCES,
     campaign_share: float = 0.15,
     volumes: Volumes | None = None,
+    observed_until: date | None = None,
 ) -> GenerationSummary:
     """Write realistic CRM/ERP/helpdesk/e-mail exports for ``customers`` buyers (plus about 15% more
     prospects) into ``out_dir/<source>/`` and the ground truth into ``truth_dir``.
@@ -88,6 +90,11 @@ def generate(
     the files are (default :class:`DirtRates`); ``campaign_share`` is the share of the mailing list each
     e-mail campaign goes to. Existing files with the same names are overwritten, other files are left
     alone.
+
+    ``observed_until`` (a date in the history) cuts the exports at that day, as if they had been pulled
+    then: nothing later, tickets and deals in the state they had then. The customers still live the
+    whole history to ``end_date``, and every order after the cut goes to ``future_orders.parquet`` in
+    the truth: the hidden future a prediction made on the exports can be judged on.
     """
     began = time.perf_counter()
     if customers < 1:
@@ -108,6 +115,10 @@ def generate(
     rng_for = random_streams(seed)
     timeline = Timeline(years_back(end_date, years), end_date)
     population = build_population(rng_for("population"), timeline, customers, vol)
+    # the writers see the history as known at the cut; the simulation (population, orders) spans it all
+    observed = population if observed_until is None else replace(
+        population, timeline=timeline.observed(observed_until))
+    future: pl.DataFrame | None = None
     catalog = build_catalog(rng_for("catalog"))
     _progress("customers", began)
 
@@ -117,7 +128,10 @@ def generate(
     acc = population.accounts
     if "sales" in chosen:
         history = simulate_sales(rng_for("sales/simulation"), population, catalog, vol)
-        written, sales_logs = write_sales(out_dir, population, catalog, history, rates, rng_for)
+        if observed_until is not None:
+            history, after = history.split_at(observed.timeline.end_of_last_day_s)
+            future = future_orders_truth(population, after)
+        written, sales_logs = write_sales(out_dir, observed, catalog, history, rates, rng_for)
         files += written
         logs += sales_logs
         buyers = np.unique(history.order_account)
@@ -126,14 +140,15 @@ def generate(
         del history
         _progress("sales", began)
     if "crm" in chosen:
-        written, crm_logs = write_crm(out_dir, population, vol, rates, rng_for)
+        written, crm_logs = write_crm(out_dir, observed, vol, rates, rng_for)
         files += written
         logs += crm_logs
-        rows = np.arange(acc.height)
-        identity.append(identity_part("crm_accounts", acc.get_column("crm_account_id"), rows, population))
+        rows = np.flatnonzero(acc.get_column("crm_created_s").to_numpy() <= observed.timeline.end_of_last_day_s)
+        identity.append(identity_part("crm_accounts", acc.get_column("crm_account_id").gather(rows), rows,
+                                      population))
         _progress("crm", began)
     if "service" in chosen:
-        written, service_logs, ids = write_service(out_dir, population, vol, rates, rng_for)
+        written, service_logs, ids = write_service(out_dir, observed, vol, rates, rng_for)
         files += written
         logs += service_logs
         for kind in ("service_tickets", "service_nps"):
@@ -142,7 +157,7 @@ def generate(
                                           population))
         _progress("service", began)
     if "email" in chosen:
-        written, email_logs, ids = write_email(out_dir, population, vol, rates, rng_for)
+        written, email_logs, ids = write_email(out_dir, observed, vol, rates, rng_for)
         files += written
         logs += email_logs
         identity.append(identity_part("email_events", ids.get_column("source_key").str.to_lowercase(),
@@ -157,6 +172,9 @@ def generate(
     dirt_frame.write_parquet(truth_dir / "dirt.parquet")
     truth_rows = {"customers.parquet": customers_frame.height, "identity.parquet": identity_frame.height,
                   "dirt.parquet": dirt_frame.height}
+    if future is not None:
+        future.write_parquet(truth_dir / "future_orders.parquet")
+        truth_rows["future_orders.parquet"] = future.height
     manifest = {
         "generator": "pipelines.sample_data",
         "arguments": {
@@ -166,6 +184,7 @@ def generate(
             "years": years,
             "sources": chosen,
             "campaign_share": campaign_share,
+            **({"observed_until": observed_until.isoformat()} if observed_until is not None else {}),
         },
         "history": history_dates(population),
         "accounts": {"customers": population.customers, "prospects": acc.height - population.customers,

@@ -71,6 +71,24 @@ class SalesHistory:
         return ("SO" + pl.from_epoch(pl.Series(day_start), time_unit="s").dt.strftime("%Y%m%d")
                 + pl.Series(self.order_day_seq[orders]).cast(pl.String).str.zfill(5))
 
+    def split_at(self, cut_s: int) -> tuple[SalesHistory, SalesHistory]:
+        """The orders placed up to ``cut_s`` (Unix seconds, inclusive) and those after it, each with
+        its lines. Orders are sorted by time and lines by order, so both parts are slices."""
+        n_orders = int(np.searchsorted(self.order_epoch_s, cut_s, side="right"))
+        n_lines = int(np.searchsorted(self.line_order, n_orders, side="left"))
+
+        def part(orders: slice, lines: slice, first_order: int) -> SalesHistory:
+            return SalesHistory(
+                order_epoch_s=self.order_epoch_s[orders], order_day_seq=self.order_day_seq[orders],
+                order_account=self.order_account[orders], order_status=self.order_status[orders],
+                order_channel=self.order_channel[orders], line_order=self.line_order[lines] - first_order,
+                line_no=self.line_no[lines], sku_index=self.sku_index[lines], quantity=self.quantity[lines],
+                unit_price_cents=self.unit_price_cents[lines], discount_cents=self.discount_cents[lines],
+                amount_cents=self.amount_cents[lines])
+
+        return (part(slice(0, n_orders), slice(0, n_lines), 0),
+                part(slice(n_orders, None), slice(n_lines, None), n_orders))
+
     @property
     def line_account(self) -> np.ndarray:
         """Account row of every line."""

@@ -55,10 +55,26 @@ def years_back(end: date, years: int) -> date:
 @dataclass(frozen=True)
 class Timeline:
     """The days the history covers, ``start`` to ``end`` inclusive. Day 0 is ``start``; times are
-    measured in (fractional) days from the start of day 0."""
+    measured in (fractional) days from the start of day 0.
+
+    ``calendar_end`` (default ``end``) is the last day the business rhythm is normalised over. It is
+    set by :meth:`observed` when the exports stop before the simulated history does, so a day is as
+    busy in the cut exports as in the full simulation."""
 
     start: date
     end: date
+    calendar_end: date | None = None
+
+    def observed(self, until: date) -> Timeline:
+        """The same calendar, seen from ``until`` (``start`` <= until <= ``end``): the days up to it."""
+        if not self.start <= until <= self.end:
+            raise ValueError(f"the observation date {until} must lie in the history {self.start} .. {self.end}")
+        return Timeline(self.start, until, self.calendar_end or self.end)
+
+    @property
+    def end_of_last_day_s(self) -> int:
+        """Unix seconds of the last second of ``end`` (Beijing wall-clock time)."""
+        return int(self.epoch_seconds(np.array([self.days - 1]), np.array([SECONDS_PER_DAY - 1]))[0])
 
     @property
     def days(self) -> int:
@@ -84,8 +100,10 @@ class Timeline:
         return [self.start + timedelta(days=i) for i in range(self.days)]
 
     def intensity(self, profile: str) -> np.ndarray:
-        """Relative busyness of every day (mean 1.0) for ``profile`` 'orders', 'office' or 'service'."""
-        dates = self.day_dates()
+        """Relative busyness of every day (mean 1.0 over the calendar) for ``profile`` 'orders',
+        'office' or 'service'."""
+        calendar = Timeline(self.start, self.calendar_end or self.end)
+        dates = calendar.day_dates()
         n = len(dates)
         weekday = np.array([d.weekday() for d in dates])
         month = np.array([d.month for d in dates])
@@ -122,7 +140,7 @@ class Timeline:
             value *= np.where((month == 11) & (dom >= 12) & (dom <= 22), 1.9, 1.0)
         else:
             raise ValueError(f"unknown intensity profile {profile!r}")
-        return value / value.mean()
+        return (value / value.mean())[: self.days]
 
     def cumulative(self, profile: str) -> np.ndarray:
         """Running total of the intensity: entry k is the intensity of days 0..k-1 (length days + 1)."""

@@ -9,6 +9,8 @@ folder outside the inbox as Parquet files plus ``manifest.json``.
 * ``dirt.parquet``: every dirty cell or row injected, with the row number a spreadsheet user sees
   (header = row 1, first data row = row 2; for workbooks the row of the named sheet).
 * ``manifest.json``: arguments, dirt rates, and every file with its kind, encoding and row count.
+* ``future_orders.parquet`` (only when the exports stop at an observation date): every order placed
+  after that date, the hidden future a prediction can be judged on.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from pipelines.sample_data.config import ORDER_STATUSES_EN
 from pipelines.sample_data.customers import Population
+from pipelines.sample_data.sales import SalesHistory
 from pipelines.sample_data.writers import OutputFile
 
 DIRT_COLUMNS: tuple[str, ...] = ("file", "sheet", "row", "kind", "column", "dirt_type", "recoverable", "value",
@@ -65,6 +69,23 @@ def customers_truth(population: Population) -> pl.DataFrame:
             "on_mailing_list": acc.get_column("on_list"),
         }
     )
+
+
+def future_orders_truth(population: Population, future: SalesHistory) -> pl.DataFrame:
+    """The ``future_orders.parquet`` table: one row per order after the observation date with the
+    true customer, the ERP customer code, the order date, status (completed, refunded, cancelled)
+    and amount (yuan, sum of the lines), in time order."""
+    n = future.order_account.shape[0]
+    acc = population.accounts
+    cents = np.bincount(future.line_order, weights=future.amount_cents, minlength=n)
+    return pl.DataFrame({
+        "customer_id": acc.get_column("customer_id").gather(future.order_account),
+        "sales_customer_code": acc.get_column("sales_customer_code").gather(future.order_account),
+        "order_id": future.order_ids(np.arange(n)),
+        "order_date": pl.from_epoch(pl.Series(future.order_epoch_s, dtype=pl.Int64), time_unit="s").dt.date(),
+        "status": pl.Series(list(ORDER_STATUSES_EN), dtype=pl.String).gather(future.order_status),
+        "amount": pl.Series(np.round(cents) / 100.0, dtype=pl.Float64),
+    })
 
 
 def identity_part(kind: str, keys: pl.Series, customer_row: np.ndarray, population: Population) -> pl.DataFrame:
