@@ -483,7 +483,8 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
                        for r in figures["risk_tiers"]],
         "clv_note": (t["clv_note"].format(n=fmt.number(clv["customers"]), total=fmt.money_short(clv["total"]),
                                           median=fmt.money(clv["median"])) if clv["buckets"] else ""),
-        "model_sentences": text.churn_model_sentences(
+        # With no evaluated model the recorded status notice already says why: no second, vaguer sentence.
+        "model_sentences": [] if section_notices["models"] and not figures["models"] else text.churn_model_sentences(
             fmt, figures["models"], _settings_value(thresholds, "churn", "selection_metric", "roc_auc")),
         "metric_names": [text.METRICS[language][m] for m in data.METRIC_ORDER],
         "models": [{"name": text.model_label(language, m["model"]),

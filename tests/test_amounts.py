@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from assets.staging.numbers import NumberSettings
@@ -26,9 +27,8 @@ HEADER = ["Order ID", "Customer Code", "Order Date", "Quantity", "Unit Price", "
 
 def _bound(amounts, settings=None):
     conn = duckdb.connect()
-    conn.execute("CREATE TABLE amounts (amount DECIMAL(38, 6))")
-    if len(amounts):
-        conn.executemany("INSERT INTO amounts VALUES (?)", [[str(a)] for a in amounts])
+    texts = pa.table({"amount": pa.array([str(a) for a in amounts], type=pa.string())})  # noqa: F841 (read by SQL)
+    conn.execute("CREATE TABLE amounts AS SELECT CAST(amount AS DECIMAL(38, 6)) AS amount FROM texts")
     return derive_amount_bound(conn, "amounts", settings or PlausibilitySettings())
 
 

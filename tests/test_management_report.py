@@ -533,11 +533,13 @@ def test_a_sales_only_warehouse_still_renders(sales_only):
             assert f"<h2>{heading}</h2>" in html
         for chart_id in ("mgmt-csat-nps", "mgmt-complaint-categories", "mgmt-service-times", "mgmt-email-engagement"):
             assert f'<p class="note nodata" data-chart="{chart_id}">{t["no_data"]}</p>' in html
-        for chart_id in ("mgmt-churn-calibration", "mgmt-purchase-forecast"):  # risk tiers: a fallback scores
-            assert f'<p class="note nodata" data-chart="{chart_id}">{t["not_computed"]}</p>' in html
+        # no model could be learnt from 61 days: the churn sections say why instead of showing empty charts
+        assert 'class="notice degraded" role="note" data-status-of="analytics/churn_model_metrics"' in html
+        assert 'data-chart="mgmt-churn-calibration"' not in html
         assert '<div id="mgmt-revenue-trend" class="plotly-graph-div"' in html
         assert html.count(plotly_script()) == 1
-    assert "No churn model was trained" in pages["en"]
+    assert "Not enough history for the 90-day horizon" in pages["en"]
+    assert "No churn model was trained" not in pages["en"]
     assert "Not measured yet: the first action list was issued on 7 Mar 2025" in pages["en"]
     # The CSAT card has no value and says why.
     assert re.search(r'data-kpi="csat">.*?<div class="value">—</div>\s*<div class="change">No data from this source.',

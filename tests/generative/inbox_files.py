@@ -108,7 +108,7 @@ def write_inbox(export: PlainExport, root: Path) -> WrittenInbox:
     sales = root / "inbox" / "sales"
     sales.mkdir(parents=True)
     header = list(export.headers.values())
-    rows = [_cells(p, export) for p in export.purchases]
+    rows = [_cells(p, export) for p in export.rows]
     per_file = -(-len(rows) // export.files)
     suffix = "xlsx" if export.file_format == "xlsx" else "csv"
     rows_per_file = {}

@@ -13,7 +13,11 @@ Two shapes of data are drawn:
 - *bulk*: 1 to 5,000 customers (skewed small, a few large) whose purchases come from a seeded NumPy
   generator in one of several patterns (one purchase each, heavy buyers with hundreds, everybody
   buying regularly = nobody churns, everybody stopping early = everybody churns, identical
-  customers), with amounts that are 0, negative (refund rows), huge (up to 1e8) or tied.
+  customers), with amounts that are 0, negative (refund rows), huge (up to ¥1,000,000, the smallest
+  plausibility bound) or tied.
+
+Besides, up to two rows may carry a typo amount of 10^12 (a real inbox had two): those must be
+quarantined as implausible and never counted as revenue, whatever else the export holds.
 """
 
 from __future__ import annotations
@@ -34,7 +38,10 @@ FIRST_DAY = date(2015, 1, 1)
 LAST_DAY = date(2026, 6, 30)
 MAX_HISTORY_DAYS = 6 * 365
 MAX_ROWS = 8_000  # bulk examples are cut to this many rows to stay fast
-HUGE_AMOUNT = Decimal("100000000")  # 1e8: huge but plausible for one order of a large account
+# Huge but plausible: the default plausibility bound is never below ¥1,000,000 (`[quality]
+# plausible_amount_floor`), so an order line this large is staged however small the other ones are.
+HUGE_AMOUNT = Decimal("1000000")
+TYPO_AMOUNT = Decimal("1000000000000")  # 10^12: a typo the plausibility bound must quarantine
 
 DATE_LAYOUTS = ("iso", "slash", "chinese", "compact")
 FILE_FORMATS = ("utf-8", "utf-8-sig", "gbk", "xlsx")
@@ -68,6 +75,12 @@ class PlainExport:
     horizon_days: int | None  # None: the shipped settings (90 days)
     description: dict[str, object] = field(default_factory=dict, compare=False)
     amount_style: str = "plain"  # one of AMOUNT_STYLES
+    typos: tuple[Purchase, ...] = ()  # rows with TYPO_AMOUNT, written among the purchases
+
+    @property
+    def rows(self) -> tuple[Purchase, ...]:
+        """Every data row the files hold: the purchases and the typo rows."""
+        return self.purchases + self.typos
 
     @property
     def has_quantity(self) -> bool:
@@ -147,7 +160,7 @@ def bulk_amounts(rng: np.random.Generator, rows: int, mix: dict[str, float]) -> 
     edges = np.cumsum([mix["zero"], mix["negative"], mix["huge"], mix["tied"]])
     values = np.where(draw < edges[0], 0.0, values)
     values = np.where((draw >= edges[0]) & (draw < edges[1]), -values, values)
-    huge = np.round(rng.uniform(1e6, float(HUGE_AMOUNT), size=rows), 2)
+    huge = np.round(rng.uniform(1e5, float(HUGE_AMOUNT), size=rows), 2)
     values = np.where((draw >= edges[1]) & (draw < edges[2]), huge, values)
     values = np.where((draw >= edges[2]) & (draw < edges[3]), rng.choice([99.0, 100.0, 1000.0], size=rows), values)
     return [money(round(float(v), 2)) for v in values]
@@ -292,10 +305,15 @@ def plain_exports(draw: st.DrawFn) -> PlainExport:
     as_of, as_of_mode = draw(as_of_dates(first, last))
     history = (last - first).days
     horizon = draw(st.one_of(st.none(), st.integers(history + 1, history + 400)))
+    typo_rows = draw(st.sampled_from((0, 0, 0, 1, 2)))
+    typos = tuple(
+        Purchase(purchases[i].customer_id, purchases[i].order_date, purchases[i].quantity, TYPO_AMOUNT)
+        for i in draw(st.lists(st.integers(0, len(purchases) - 1), min_size=typo_rows, max_size=typo_rows))
+    )
     files = draw(st.integers(1, 3)) if len(purchases) >= 3 else 1
     return PlainExport(
         purchases=tuple(purchases), headers=chosen_headers, date_layout=date_layout, file_format=file_format,
         files=files, as_of=as_of, horizon_days=horizon,
-        description={**description, "rows": len(purchases), "as_of_mode": as_of_mode},
-        amount_style=draw(st.sampled_from(AMOUNT_STYLES)),
+        description={**description, "rows": len(purchases), "as_of_mode": as_of_mode, "typos": typo_rows},
+        amount_style=draw(st.sampled_from(AMOUNT_STYLES)), typos=typos,
     )
