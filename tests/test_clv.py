@@ -2,6 +2,7 @@
 estimates), their predictions, the DuckDB customer summary and the Dagster assets."""
 
 import os
+import re
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -14,7 +15,15 @@ from dagster import AssetKey, AssetSelection, materialize
 from scipy.special import hyp2f1
 
 import assets.analytics.clv as clv_module
-from assets.analytics.clv import CLV_ASSETS, ClvSettings, build_clv, build_customer_summary, clv_status, run_clv
+from assets.analytics.clv import (
+    CLV_ASSETS,
+    ClvSettings,
+    build_clv,
+    build_customer_summary,
+    clv_status,
+    run_clv,
+    status_in_chinese,
+)
 from assets.analytics.clv_model import (
     bgnbd_expected_purchases,
     bgnbd_log_likelihood,
@@ -231,6 +240,22 @@ def test_every_clv_is_finite_and_not_negative(case):
     assert read_status(conn, "analytics/clv").message_en == statuses[0].message_en
     if case in ("no_repeat_buyers", "one_day_of_data"):
         assert values[2] == 0  # no purchase rate can be measured: no future value is claimed
+    # the Chinese message is Chinese: no English reason left in it (setting names excepted)
+    wording = re.sub(r"clv\.\w+", "", statuses[0].message_zh)
+    assert not re.search(r"not fitted|fit failed|customers|repeat|as-of", wording), wording
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    ("not fitted: 3 buying customers < clv.min_customers = 20", "购买客户仅 3 位，少于 clv.min_customers = 20，未拟合"),
+    ("not fitted: 0 repeat customers < clv.min_repeat_customers = 10",
+     "回购客户仅 0 位，少于 clv.min_repeat_customers = 10，未拟合"),
+    ("not fitted: 4 repeat customers with spend > 0 < clv.min_repeat_customers = 10",
+     "金额为正的回购客户仅 4 位，少于 clv.min_repeat_customers = 10，未拟合"),
+    ("fit failed: ABNORMAL_TERMINATION_IN_LNSRCH", "拟合失败（优化器信息：ABNORMAL_TERMINATION_IN_LNSRCH）"),
+    ("ok", "ok"),
+])
+def test_fit_statuses_read_in_chinese(status, expected):
+    assert status_in_chinese(status) == expected
 
 
 def test_an_error_inside_the_clv_fit_is_contained(monkeypatch):

@@ -5,6 +5,7 @@ DuckDB. The models are in ``assets/analytics/clv_model.py``."""
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -191,6 +192,27 @@ def clv_predictions(summary: dict[str, np.ndarray], settings: ClvSettings) -> tu
             status, params)
 
 
+_STATUS_IN_CHINESE = (
+    (re.compile(r"not fitted: (\d+) buying customers < (\S+) = (\d+)"),
+     r"购买客户仅 \1 位，少于 \2 = \3，未拟合"),
+    (re.compile(r"not fitted: (\d+) repeat customers with spend > 0 < (\S+) = (\d+)"),
+     r"金额为正的回购客户仅 \1 位，少于 \2 = \3，未拟合"),
+    (re.compile(r"not fitted: (\d+) repeat customers < (\S+) = (\d+)"),
+     r"回购客户仅 \1 位，少于 \2 = \3，未拟合"),
+    (re.compile(r"not fitted: every customer first bought on the as-of date.*"),
+     "所有客户都在截止日当天首次购买，无法估计购买频率，未拟合"),
+    (re.compile(r"fit failed: (.*)", re.DOTALL), r"拟合失败（优化器信息：\1）"),
+)
+
+
+def status_in_chinese(status: str) -> str:
+    """The Chinese wording of a model's fit status (``clv_predictions``); unknown texts unchanged."""
+    for pattern, wording in _STATUS_IN_CHINESE:
+        if pattern.fullmatch(status):
+            return pattern.sub(wording, status)
+    return status
+
+
 def clv_status(status: dict[str, str], asset: str = "analytics/clv") -> AssetStatus:
     """ok when both models were fitted, else degraded with the fallbacks named, in English and Chinese."""
     if status["bg_nbd"] == "ok" and status["gamma_gamma"] == "ok":
@@ -199,12 +221,12 @@ def clv_status(status: dict[str, str], asset: str = "analytics/clv") -> AssetSta
     if status["bg_nbd"] != "ok":
         en.append(f"BG/NBD {status['bg_nbd']}; expected purchases are each customer's own repeat rate pulled "
                   "towards the average, with no drop-out (p_alive is empty)")
-        zh.append(f"BG/NBD 未能使用（{status['bg_nbd']}）；预计购买次数按客户自身回购频率并向平均值收缩估算，"
-                  "不考虑流失（p_alive 为空）")
+        zh.append(f"BG/NBD 未能使用（{status_in_chinese(status['bg_nbd'])}）；"
+                  "预计购买次数按客户自身回购频率并向平均值收缩估算，不考虑流失（p_alive 为空）")
     if status["gamma_gamma"] != "ok":
         en.append(f"Gamma-Gamma {status['gamma_gamma']}; spend per purchase is the customer's own average "
                   "(the overall average when it is not positive)")
-        zh.append(f"Gamma-Gamma 未能使用（{status['gamma_gamma']}）；每次购买金额采用客户自身平均值"
+        zh.append(f"Gamma-Gamma 未能使用（{status_in_chinese(status['gamma_gamma'])}）；每次购买金额采用客户自身平均值"
                   "（不为正时采用整体平均值）")
     return AssetStatus(asset, DEGRADED, "CLV built with fallbacks: " + ". ".join(en) + ".",
                        "客户价值使用了替代估算：" + "；".join(zh) + "。", detail=json.dumps(status, ensure_ascii=False))

@@ -179,6 +179,9 @@ MACROS = [
 ]
 
 
+_LAST_MACRO = "crm_phone"
+
+
 def phone_to_e164(text: str | None) -> str | None:
     """A phone number as written in China (landline with area code, mobile, or international with +)
     in E.164 form, or None when it is not a valid number."""
@@ -193,8 +196,21 @@ def phone_to_e164(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+def _installed(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this connection already has the macros (the last one is created last; calling it is
+    about 20 times cheaper than listing ``duckdb_functions()``)."""
+    try:
+        conn.execute(f"SELECT {_LAST_MACRO}(NULL)").fetchall()
+    except duckdb.CatalogException:
+        return False
+    return True
+
+
 def install_sql_functions(conn: duckdb.DuckDBPyConnection) -> None:
-    """Make the parsing macros available on this connection."""
+    """Make the parsing macros available on this connection (once: creating the nested number
+    macros costs about 0.2 s, and one asset may ask several times on the same connection)."""
+    if _installed(conn):
+        return
     # Already registered on this connection: DuckDB raises CatalogException or NotImplementedException.
     with contextlib.suppress(duckdb.CatalogException, duckdb.NotImplementedException):
         conn.create_function(
