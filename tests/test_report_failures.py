@@ -10,10 +10,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import AssetCheckSeverity, DagsterInstance, materialize
+from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance, materialize
 
+from assets.analytics import churn_training
+from assets.analytics.churn import CHURN_TABLES
 from assets.status import failure_status, read_status, record_status
-from pipelines.definitions import build_resources
+from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from pipelines.settings import PathSettings
 from reports import key_accounts_report
 from reports.catalog import REPORTS
@@ -176,3 +178,33 @@ def test_a_failure_recorded_after_the_page_was_written_marks_it_failed(tmp_path)
     management = published_reports(tmp_path, recorded)[0]
     assert management["state"] == "failed"
     assert "PermissionError: read-only file system" in management["problem"]["en"]
+
+
+def test_a_failing_prediction_leaves_every_report_written_with_its_cause(installation, tmp_path, monkeypatch):
+    """The churn model's feature step raises mid-run: the churn assets still succeed (empty, status
+    failed), everything downstream and every report page and the index are written, and the
+    management report shows the cause where the churn sections would be."""
+    paths = copy_installation(installation, tmp_path / "run")
+
+    def fail(*_args, **_kwargs):
+        raise RuntimeError(f"singular matrix in {paths.warehouse_path}")
+
+    monkeypatch.setattr(churn_training, "build_features", fail)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    churn = AssetSelection.assets(*(AssetKey(["analytics", t]) for t in CHURN_TABLES))
+    result = materialize([*ALL_ASSETS, *ALL_CHECKS], resources=build_resources(paths),
+                         selection=churn.downstream().required_multi_asset_neighbors())
+    assert result.success
+    latest = Path(paths.reports_dir) / "latest"
+    assert sorted(p.name for p in latest.glob("*.html")) == sorted(PUBLISHED_FILES)
+    cause = {"en": "Could not be computed in this run (RuntimeError: singular matrix in warehouse.duckdb)",
+             "zh": "本次运行未能计算（RuntimeError: singular matrix in warehouse.duckdb）"}
+    for language in ("en", "zh"):
+        page = _read(latest, f"management.{language}.html")
+        assert 'class="notice failed"' in page and cause[language] in page, language
+        assert not absolute_paths(page)
+        entries = index_entries(_read(latest, f"index.{language}.html"))
+        assert set(entries) == {e.stem for e in REPORTS}
+    with duckdb.connect(paths.warehouse_path, read_only=True) as conn:
+        assert read_status(conn, "analytics/churn_scores").status == "failed"
+        assert conn.execute("SELECT count(*) FROM analytics.churn_scores").fetchall() == [(0,)]
