@@ -47,8 +47,11 @@ sample: setup
 run: sample
 	$(BIN)/python -m pipelines run
 
+# One pytest worker per core, each test module (or class) on one worker so its shared warehouse is
+# built once; the generative tests draw the same 200 examples on every run (profile ci).
+TEST_WORKERS ?= auto
 test: setup browser
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=$${HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 dev: sample
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
