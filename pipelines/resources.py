@@ -39,8 +39,12 @@ class Warehouse(ConfigurableResource):
             if self.threads:
                 conn.execute(f"SET threads = {int(self.threads)}")
             if not read_only:
+                # one catalog query instead of five no-op CREATE statements on every connection
+                present = {row[0] for row in conn.execute(
+                    "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall()}
                 for schema in WAREHOUSE_SCHEMAS:
-                    conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                    if schema not in present:
+                        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
             yield conn
         finally:
             conn.close()
