@@ -361,3 +361,26 @@ def test_benchmark_one_million_customers():  # pragma: no cover - reports a numb
     assert bg.success and gg.success
     assert bg.params["r"] == pytest.approx(0.5, rel=0.05) and bg.params["a"] == pytest.approx(0.8, rel=0.1)
     assert pl.Series(clv["clv"]).is_finite().all()
+
+
+def test_a_fit_that_stops_on_its_way_to_infinity_names_the_runaway_parameters():
+    """Seen on a real-shaped plain export: spend per purchase that hardly differs between customers,
+    Gamma-Gamma's q and gamma grow together (q = 156,735, gamma = 2,392,902) until the line search gives
+    up with "ABNORMAL:". The status names the parameters instead of the optimiser's word."""
+    from types import SimpleNamespace
+
+    from assets.analytics.clv_model import _judge
+
+    stopped = SimpleNamespace(x=np.log([1.94, 156734.8, 2392901.9]), success=False, message="ABNORMAL: ",
+                              jac=np.array([1e-3, 2e-4, 2e-4]))
+    assert _judge(stopped, -29906.0, ("p", "q", "gamma")) == (
+        False, "parameter(s) ran off to 0 or infinity: q, gamma")
+    assert status_in_chinese("fit failed: parameter(s) ran off to 0 or infinity: q, gamma") == (
+        "拟合失败：参数 q, gamma 趋于 0 或无穷大，数据无法确定该模型")
+    # a converged fit with a large q (spend that really does not differ between customers) is kept
+    converged = SimpleNamespace(x=np.log([50.8, 3069.2, 3027.1]), success=True, message="ok", jac=np.zeros(3))
+    assert _judge(converged, -11637.0, ("p", "q", "gamma")) == (True, "ok")
+    # an optimiser that stopped elsewhere keeps its own message
+    elsewhere = SimpleNamespace(x=np.log([2.0, 5.0, 30.0]), success=False, message="ABNORMAL: ",
+                                jac=np.array([1e-3, 0, 0]))
+    assert _judge(elsewhere, -100.0, ("p", "q", "gamma")) == (False, "ABNORMAL: ")

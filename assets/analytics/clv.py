@@ -201,6 +201,8 @@ _STATUS_IN_CHINESE = (
      r"回购客户仅 \1 位，少于 \2 = \3，未拟合"),
     (re.compile(r"not fitted: every customer first bought on the as-of date.*"),
      "所有客户都在截止日当天首次购买，无法估计购买频率，未拟合"),
+    (re.compile(r"fit failed: parameter\(s\) ran off to 0 or infinity: (.*)"),
+     r"拟合失败：参数 \1 趋于 0 或无穷大，数据无法确定该模型"),
     (re.compile(r"fit failed: (.*)", re.DOTALL), r"拟合失败（优化器信息：\1）"),
 )
 

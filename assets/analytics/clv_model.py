@@ -23,6 +23,8 @@ from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 _LOG_BOUND = 15.0  # log-parameters are kept in [-15, 15] (parameters in ~[3e-7, 3e6])
+# |log parameter| beyond which a fit that did not converge is taken as running off (e^9 ≈ 8,100).
+_RUNAWAY_LOG = 9.0
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ def _judge(res, ll: float, names: tuple[str, ...]) -> tuple[bool, str]:
     data cannot identify the model (for example a and b growing together: every customer has the same
     drop-out probability), and its predictions are not trusted."""
     at_bound = [name for name, v in zip(names, res.x, strict=True) if abs(v) >= _LOG_BOUND - 1e-6]
+    if not at_bound and not res.success:
+        # stopped on its way there: the line search gives up long before the bound
+        at_bound = [name for name, v in zip(names, res.x, strict=True) if abs(v) >= _RUNAWAY_LOG]
     if at_bound:
         return False, "parameter(s) ran off to 0 or infinity: " + ", ".join(at_bound)
     if not np.isfinite(ll):
