@@ -9,7 +9,8 @@ Environment variables (all optional):
 - ``CRM_MODELS_DIR``: where trained models and model cards are saved (default: ``models/`` beside the
   warehouse file).
 - ``CRM_AS_OF``: analysis date ``YYYY-MM-DD``; unset means "the newest order date in the exports".
-- ``CRM_SETTINGS_FILE``: a settings file replacing the shipped ``pipelines/settings.toml``.
+- ``CRM_SETTINGS_FILE``: a settings file whose keys override those of the shipped
+  ``pipelines/settings.toml`` (it needs only the keys it changes).
 - ``CRM_COLUMN_ALIASES``: an extra header-alias file added to ``pipelines/export_kinds.toml``.
 """
 
@@ -37,11 +38,32 @@ def parse_as_of(text: str | None) -> date | None:
         raise ValueError(f"CRM_AS_OF must be a date written YYYY-MM-DD, got {text!r}") from exc
 
 
+def _overlay(defaults: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """``defaults`` with every key of ``changes`` put over it; tables merge key by key, any other
+    value (a number, a text, a list such as ``[[actions.playbook]]``) replaces the default."""
+    merged = dict(defaults)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _overlay(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
 def load_thresholds(path: str | Path | None = None) -> dict[str, Any]:
-    """Load the business thresholds (a nested dictionary) from a settings TOML file."""
-    settings_path = Path(path) if path else SHIPPED_SETTINGS_FILE
-    with settings_path.open("rb") as handle:
-        return tomllib.load(handle)
+    """The business thresholds (a nested dictionary): the shipped ``settings.toml``, with the keys of
+    the settings file ``path`` (when given) over it, so that file needs only the keys it changes."""
+    with SHIPPED_SETTINGS_FILE.open("rb") as handle:
+        shipped = tomllib.load(handle)
+    if not path:
+        return shipped
+    settings_path = Path(path)
+    try:
+        with settings_path.open("rb") as handle:
+            changes = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"settings file {settings_path.name} is not valid TOML: {exc}") from exc
+    return _overlay(shipped, changes)
 
 
 @dataclass(frozen=True)
