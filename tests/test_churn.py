@@ -614,3 +614,20 @@ def test_generator_cuts_the_exports_and_keeps_the_future_in_the_truth(tmp_path):
                            infer_schema=False)
     crm_codes = set(accounts["关联ERP编码"].drop_nulls())
     assert crm_codes and crm_codes <= set(observed["code"])
+
+
+def test_a_shortened_plan_that_ships_a_baseline_does_not_claim_a_learnt_model():
+    """Seen on a short real log (horizon as long as the history): the learnt models lost to BG/NBD on
+    the 67-day backtest and BG/NBD shipped, but the status said "Learnt from 67-day outcomes"."""
+    from assets.analytics.churn_models import FittedChurnModel
+    from assets.analytics.churn_training import TrainingPlan, _learned_health
+
+    plan = TrainingPlan(date(1997, 10, 27), 300, 67, 299, shipped_cutoffs=(date(1997, 8, 21),) * 4)
+    why = ("Not enough history for the 300-day horizon", "历史不足")
+    baseline = FittedChurnModel("bgnbd_score", ["bgnbd_p_no_purchase"], None, label_horizon_days=67,
+                                horizon_days=300)
+    health = _learned_health(plan, baseline, why)
+    assert "no learnt model beat the BG/NBD baseline, which is shipped" in health.message_en
+    assert "Learnt from" not in health.message_en and "BG/NBD 基准" in health.message_zh
+    learnt = FittedChurnModel("gradient_boosting", ["recency_days"], None, label_horizon_days=67, horizon_days=300)
+    assert "Learnt from 67-day outcomes at 4 cutoffs instead" in _learned_health(plan, learnt, why).message_en

@@ -37,6 +37,7 @@ from assets.analytics.churn_features import (
 )
 from assets.analytics.churn_metrics import METRIC_DIRECTIONS, better, calibration_by_decile, churn_metrics
 from assets.analytics.churn_models import (
+    BASELINES,
     CANDIDATES,
     FittedChurnModel,
     feature_matrix,
@@ -311,6 +312,13 @@ def _learned_health(plan: TrainingPlan, shipped: FittedChurnModel, why: tuple[st
     else:
         scaled = (f"probabilities are for {h} days: the BG/NBD purchase model could not be fitted to rescale them",
                   f"BG/NBD 购买模型无法拟合，概率仍为 {h} 天的概率")
+    if shipped.name in BASELINES:  # the learnt models lost to a baseline on the backtest: say so
+        baseline = {"recency_rule": ("the recency rule", "最近购买规则"),
+                    "bgnbd_score": ("the BG/NBD baseline", "BG/NBD 基准")}[shipped.name]
+        return Health(DEGRADED, f"{why[0]}. Judged on {h}-day outcomes at {n} cutoffs instead, no learnt model beat "
+                                f"{baseline[0]}, which is shipped; {scaled[0]}.",
+                      f"{why[1]}。改为在 {n} 个时点按 {h} 天的结果评估，学习模型均未超过{baseline[1]}，"
+                      f"因此采用{baseline[1]}；{scaled[1]}。")
     return Health(DEGRADED, f"{why[0]}. Learnt from {h}-day outcomes at {n} cutoffs instead; {scaled[0]}.",
                   f"{why[1]}。改为在 {n} 个时点用 {h} 天的结果学习；{scaled[1]}。")
 
