@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import duckdb
 
 from assets.quarantine import ensure_quarantine_table
+from assets.staging.date_order import date_columns, in_date_order, with_date_order
 from assets.staging.specs import ROW_CONTENT_ID, StagingSpec
 from assets.staging.sql_functions import install_sql_functions
 
@@ -72,12 +73,14 @@ def _typed_select(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> str:
         f"coalesce(crm_text(\"{c}\"), '')" for c in raw_columns
     ) + ")), 16)"
     typed = ",\n".join(
-        f"{expr.replace(ROW_CONTENT_ID, content_id)} AS {name}" for name, expr in spec.columns.items()
+        f"{in_date_order(expr.replace(ROW_CONTENT_ID, content_id))} AS {name}" for name, expr in spec.columns.items()
     )
     flags = ",\n".join(
-        f"coalesce(({rule.failing_when}), false) AS _fail_{i}, CAST({rule.column} AS VARCHAR) AS _raw_{i}"
+        f"coalesce(({in_date_order(rule.failing_when)}), false) AS _fail_{i}, "
+        f"CAST({rule.column} AS VARCHAR) AS _raw_{i}"
         for i, rule in enumerate(spec.rules)
     )
+    dated = date_columns([*spec.columns.values(), *(rule.failing_when for rule in spec.rules)])
     return f"""
         WITH current_versions AS (
             SELECT source_file, sheet, arg_max(file_hash, loaded_at) AS file_hash
@@ -85,7 +88,7 @@ def _typed_select(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> str:
         )
         SELECT {typed}, {flags}, r._source_file, r._sheet, r._row_number, r._loaded_at,
                r._file_modified_at, r._file_sequence, v.file_hash IS NULL AS _superseded
-        FROM {spec.source()} r
+        FROM {with_date_order(spec.source(), dated, spec.date_order)} r
         LEFT JOIN current_versions v
           ON v.source_file = r._source_file AND v.sheet IS NOT DISTINCT FROM r._sheet
          AND v.file_hash = r._file_hash"""

@@ -5,12 +5,13 @@ decided (``quality.number_formats``, ``quality.amount_bounds``, asset metadata).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
 from dagster import MetadataValue
 
+from assets.staging.date_order import date_order_setting
 from assets.staging.numbers import (
     CURRENT_VERSION,
     NumberColumns,
@@ -40,8 +41,9 @@ def prepare_staging_run(conn: duckdb.DuckDBPyConnection, kind: str, thresholds: 
     them, and return the spec to build ``staging.<kind>`` with."""
     install_sql_functions(conn)
     separator = NumberSettings.from_thresholds(thresholds).decimal_separator
+    date_order = date_order_setting(thresholds)
     if kind not in NUMBER_COLUMNS:
-        return StagingRun(staging_specs(separator)[kind], {})
+        return StagingRun(replace(staging_specs(separator)[kind], date_order=date_order), {})
     numbers = NumberColumns(NUMBER_COLUMNS[kind], separator)
     inputs = prepare_number_inputs(conn, kind, numbers)
     record_number_formats(conn, kind, numbers, inputs.evidence)
@@ -55,7 +57,7 @@ def prepare_staging_run(conn: duckdb.DuckDBPyConnection, kind: str, thresholds: 
         record_amount_bound(conn, kind, BOUNDED_AMOUNTS[kind], bound, plausibility)
         metadata["amount_bound"] = MetadataValue.float(float(bound.value))
         metadata["amount_bound_rule"] = MetadataValue.text(bound.rule)
-    return StagingRun(staging_specs(separator, bound, {kind: inputs})[kind], metadata)
+    return StagingRun(replace(staging_specs(separator, bound, {kind: inputs})[kind], date_order=date_order), metadata)
 
 
 def _notable_number_formats(conn: duckdb.DuckDBPyConnection, kind: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from assets.staging.date_order import UNDECIDED_RULE, day_month_undecided
 from assets.staging.numbers import MONEY, NUMBER_PROBLEMS, NumberColumns, NumberInputs
 from assets.staging.plausibility import AmountBound, default_amount_bound
 
@@ -33,21 +34,29 @@ class StagingSpec:
     # The relation read instead of raw.<kind> when the typed columns and rules need helper columns
     # (names starting with _), e.g. the decimal separator of a number column in its file.
     source_relation: str | None = None
+    # [staging] date_order: day/month order of files whose dates do not show it (date_order.py).
+    date_order: str = "auto"
 
     def source(self) -> str:
         """SQL relation the staging query reads: ``raw.<kind>``, or it with helper columns."""
         return self.source_relation or f"raw.{self.kind}"
 
 
-def _required_timestamp(raw: str, typed: str) -> tuple[RowRule, RowRule]:
+def _required_timestamp(raw: str, typed: str) -> tuple[RowRule, ...]:
+    return (RowRule(raw, "required value missing", f"crm_text({raw}) IS NULL"), *_timestamp_rules(raw, typed))
+
+
+def _optional_timestamp(raw: str, typed: str) -> tuple[RowRule, ...]:
+    return _timestamp_rules(raw, typed)
+
+
+def _timestamp_rules(raw: str, typed: str) -> tuple[RowRule, ...]:
+    """A date that cannot be read: its day/month order unknown (see date_order.py), or no known layout."""
+    undecided = day_month_undecided(raw)
     return (
-        RowRule(raw, "required value missing", f"crm_text({raw}) IS NULL"),
-        RowRule(raw, "unparseable date", f"crm_text({raw}) IS NOT NULL AND {typed} IS NULL"),
+        RowRule(raw, UNDECIDED_RULE, undecided),
+        RowRule(raw, "unparseable date", f"crm_text({raw}) IS NOT NULL AND {typed} IS NULL AND NOT {undecided}"),
     )
-
-
-def _optional_timestamp(raw: str, typed: str) -> RowRule:
-    return RowRule(raw, "unparseable date", f"crm_text({raw}) IS NOT NULL AND {typed} IS NULL")
 
 
 def _required_text(raw: str) -> RowRule:
@@ -160,8 +169,8 @@ def _crm_opportunities(numbers: NumberColumns) -> StagingSpec:
         rules=(
             _required_text("opportunity_id"),
             _required_text("account_id"),
-            _optional_timestamp("created_date", "crm_timestamp(created_date)"),
-            _optional_timestamp("close_date", "crm_timestamp(close_date)"),
+            *_optional_timestamp("created_date", "crm_timestamp(created_date)"),
+            *_optional_timestamp("close_date", "crm_timestamp(close_date)"),
             *_readable_number(numbers, "amount"),
         ),
         business_key=("opportunity_id",),
@@ -210,7 +219,7 @@ _CRM_CONTACT_SPECS: dict[str, StagingSpec] = {
         },
         rules=(
             _required_text("account_id"),
-            _optional_timestamp("created_date", "crm_timestamp(created_date)"),
+            *_optional_timestamp("created_date", "crm_timestamp(created_date)"),
         ),
         business_key=("account_id",),
     ),
@@ -252,8 +261,8 @@ _SERVICE_AND_EMAIL_SPECS: dict[str, StagingSpec] = {
         rules=(
             _required_text("ticket_id"),
             *_required_timestamp("opened_at", "crm_timestamp(opened_at)"),
-            _optional_timestamp("first_response_at", "crm_timestamp(first_response_at)"),
-            _optional_timestamp("resolved_at", "crm_timestamp(resolved_at)"),
+            *_optional_timestamp("first_response_at", "crm_timestamp(first_response_at)"),
+            *_optional_timestamp("resolved_at", "crm_timestamp(resolved_at)"),
             RowRule("csat", "out of range 1-5",
                     "crm_text(csat) IS NOT NULL AND coalesce(crm_number(csat) NOT BETWEEN 1 AND 5, true)"),
         ),
@@ -285,7 +294,7 @@ _SERVICE_AND_EMAIL_SPECS: dict[str, StagingSpec] = {
             "subject": "crm_text(subject)",
             "sent_at": "crm_timestamp(sent_at)",
         },
-        rules=(_required_text("campaign_id"), _optional_timestamp("sent_at", "crm_timestamp(sent_at)")),
+        rules=(_required_text("campaign_id"), *_optional_timestamp("sent_at", "crm_timestamp(sent_at)")),
         business_key=("campaign_id",),
     ),
     "email_events": StagingSpec(

@@ -27,6 +27,10 @@ TIMESTAMP_FORMATS = [
 ]
 
 _FORMAT_LIST = "[" + ", ".join(f"'{f}'" for f in TIMESTAMP_FORMATS) + "]"
+# Day/month dates with '/' (dots and dashes are turned into slashes first), with or without a time.
+_DAY_MONTH_TIMES = ("%H:%M:%S", "%H:%M", "%I:%M:%S %p", "%I:%M %p")
+_DMY_LIST = "[" + ", ".join([*(f"'%d/%m/%Y {t}'" for t in _DAY_MONTH_TIMES), "'%d/%m/%Y'"]) + "]"
+_MDY_LIST = "[" + ", ".join([*(f"'%m/%d/%Y {t}'" for t in _DAY_MONTH_TIMES), "'%m/%d/%Y'"]) + "]"
 
 # Characters of numbers as typed in Chinese software, mapped to ASCII: full-width digits and signs,
 # the Unicode minus; the full-width comma, apostrophes and no-break/thin spaces only ever group
@@ -169,6 +173,22 @@ MACROS = [
             THEN CAST(timezone('Asia/Shanghai', TRY_CAST(crm_text(x) AS TIMESTAMPTZ)) AS TIMESTAMP)
           ELSE try_strptime(crm_text(x), {_FORMAT_LIST})
         END""",
+    # Day/month dates (25/12/2024, 12.25.2024 8:26): whether a value has that shape, which order it
+    # proves ('dmy': a day above 12 first; 'mdy': second; NULL: either could be), and the timestamp
+    # read in a file's order (see assets/staging/date_order.py); other layouts as crm_timestamp.
+    r"""CREATE OR REPLACE TEMP MACRO crm_day_month_shaped(x) AS
+        coalesce(regexp_matches(crm_text(x), '^\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}(\D|$)'), false)""",
+    r"""CREATE OR REPLACE TEMP MACRO crm_day_month_evidence(x) AS
+        list_transform([regexp_extract(crm_text(x), '^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{4}(\D|$)', ['a', 'b', 'rest'])],
+            lambda p: CASE WHEN TRY_CAST(p.a AS INTEGER) > 12 AND TRY_CAST(p.b AS INTEGER) <= 12 THEN 'dmy'
+                           WHEN TRY_CAST(p.b AS INTEGER) > 12 AND TRY_CAST(p.a AS INTEGER) <= 12 THEN 'mdy' END)[1]""",
+    rf"""CREATE OR REPLACE TEMP MACRO crm_timestamp_in(date_order, x) AS
+        CASE WHEN crm_day_month_shaped(x)
+             THEN CASE date_order
+                    WHEN 'dmy' THEN try_strptime(regexp_replace(crm_text(x), '[.\-]', '/', 'g'), {_DMY_LIST})
+                    WHEN 'mdy' THEN try_strptime(regexp_replace(crm_text(x), '[.\-]', '/', 'g'), {_MDY_LIST})
+                  END
+             ELSE crm_timestamp(x) END""",
     *NUMBER_MACROS,
     r"""CREATE OR REPLACE TEMP MACRO crm_email(x) AS
         CASE WHEN regexp_full_match(lower(crm_text(x)), '[a-z0-9._%+\-]+@[a-z0-9.\-]+\.[a-z]{2,}')

@@ -122,3 +122,21 @@ def test_email_is_trimmed_and_lower_cased(conn):
 )
 def test_landlines_and_foreign_numbers_use_phonenumbers(conn, text, expected):
     assert conn.execute("SELECT crm_phone(?)", [text]).fetchone()[0] == expected
+
+
+@pytest.mark.parametrize(("text", "shaped", "evidence", "month_first", "day_first"), [
+    ("12/1/2010 8:26", True, None, datetime(2010, 12, 1, 8, 26), datetime(2010, 1, 12, 8, 26)),
+    ("25/12/2024", True, "dmy", None, datetime(2024, 12, 25)),
+    ("12/25/2024", True, "mdy", datetime(2024, 12, 25), None),
+    ("24.08.2024", True, "dmy", None, datetime(2024, 8, 24)),
+    ("1-2-2025 3:04 PM", True, None, datetime(2025, 1, 2, 15, 4), datetime(2025, 2, 1, 15, 4)),
+    ("2024-01-05", False, None, datetime(2024, 1, 5), datetime(2024, 1, 5)),
+    ("2024/8/22", False, None, datetime(2024, 8, 22), datetime(2024, 8, 22)),
+    ("12.5", False, None, None, None),
+    (None, False, None, None, None),
+])
+def test_day_month_dates(conn, text, shaped, evidence, month_first, day_first):
+    row = conn.execute("SELECT crm_day_month_shaped($t), crm_day_month_evidence($t), crm_timestamp_in('mdy', $t), "
+                       "crm_timestamp_in('dmy', $t), crm_timestamp_in(NULL, $t)", {"t": text}).fetchall()[0]
+    assert row[:4] == (shaped, evidence, month_first, day_first)
+    assert row[4] == (None if shaped else month_first)  # undecided: a day/month date is not guessed
