@@ -8,7 +8,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.settings import SHIPPED_EXPORT_KINDS_FILE
@@ -62,6 +62,9 @@ class ExportKind:
     columns: tuple[str, ...]
     required: tuple[str, ...]
     aliases: dict[str, str]  # header_key -> canonical column
+    # A required column a file may leave out when it has all of these instead (its value is derived
+    # in staging), e.g. amount from quantity and unit_price.
+    derivable: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def canonical_of(self, header: str) -> str | None:
         """The canonical column a header means, or None."""
@@ -100,7 +103,8 @@ class ExportKind:
 
     def missing_required(self, headers: Sequence[str]) -> list[str]:
         present = {self.canonical_of(h) for h in headers if h}
-        return [column for column in self.required if column not in present]
+        return [column for column in self.required if column not in present
+                and not (column in self.derivable and set(self.derivable[column]) <= present)]
 
     def matched_count(self, headers: Sequence[str]) -> int:
         """How many distinct canonical columns of this kind the headers carry."""
@@ -147,6 +151,7 @@ def load_export_kinds(extra_aliases_file: str | Path | None = None) -> dict[str,
             columns=tuple(columns),
             required=tuple(spec["required"]),
             aliases=aliases,
+            derivable={column: tuple(sources) for column, sources in spec.get("derivable", {}).items()},
         )
     return kinds
 

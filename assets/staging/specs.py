@@ -116,11 +116,23 @@ OPPORTUNITY_NUMBER_COLUMNS = ("amount",)
 def _sales_order_lines(numbers: NumberColumns, amount_bound: AmountBound) -> StagingSpec:
     quantity = f"coalesce({numbers.value('quantity', 'DOUBLE')}, 1)"
     discount = f"coalesce({numbers.value('discount', MONEY)}, 0)"
+    # No amount given but quantity and unit price (an export without an amount column): derived.
+    derive = "crm_text(amount) IS NULL AND crm_text(quantity) IS NOT NULL AND crm_text(unit_price) IS NOT NULL"
+    derived = (f"TRY_CAST(round({numbers.value('quantity', 'DOUBLE')} * {numbers.value('unit_price', 'DOUBLE')} "
+               f"- coalesce({numbers.value('discount', 'DOUBLE')}, 0), 2) AS DECIMAL(38, 6))")
+    amount = f"CASE WHEN {derive} THEN {derived} ELSE {numbers.value('amount')} END"
     return StagingSpec(
         kind="sales_order_lines",
         columns={
             "order_id": f"coalesce(crm_text(order_id), {_ROW_ID})",
-            "line_no": "coalesce(TRY_CAST(crm_number(line_no) AS INTEGER), 1)",
+            # No line numbers but an order number (Online Retail and the like: one row per product of an
+            # invoice): each line is numbered by its place in its order in the file, so the lines of one
+            # order are not taken for re-deliveries of one line. Without an order number the row's
+            # content is its key (order_id), and line 1 keeps overlapping exports from counting twice.
+            "line_no": """coalesce(TRY_CAST(crm_number(line_no) AS INTEGER),
+                CASE WHEN crm_text(order_id) IS NULL THEN 1
+                     ELSE CAST(row_number() OVER (PARTITION BY _source_file, _sheet, _file_hash, crm_text(order_id)
+                                                   ORDER BY _row_number) AS INTEGER) END)""",
             "customer_code": "crm_text(customer_code)",
             "customer_name": "crm_text(customer_name)",
             "order_ts": "crm_timestamp(order_date)",
@@ -131,20 +143,21 @@ def _sales_order_lines(numbers: NumberColumns, amount_bound: AmountBound) -> Sta
             "quantity": quantity,
             "unit_price": numbers.value("unit_price", MONEY),
             "discount": discount,
-            "amount": numbers.value("amount", MONEY),
+            "amount": f"TRY_CAST({amount} AS {MONEY})",
             "channel": "crm_text(channel)",
             "region": "crm_text(region)",
             "status": ORDER_STATUS,
             # quantity × unit price − discount should equal the amount; a difference over one fen is flagged
             "amount_mismatch": f"""coalesce(abs({quantity} * {numbers.value('unit_price', MONEY)}
-                - {discount} - {numbers.value('amount', MONEY)}) > 0.01, false)""",
+                - {discount} - TRY_CAST({amount} AS {MONEY})) > 0.01, false)""",
         },
         rules=(
             _required_text("customer_code"),
             *_required_timestamp("order_date", "crm_timestamp(order_date)"),
-            RowRule("amount", "required value missing", "crm_text(amount) IS NULL"),
+            RowRule("amount", "required value missing",
+                    "crm_text(amount) IS NULL AND (crm_text(quantity) IS NULL OR crm_text(unit_price) IS NULL)"),
             *_readable_number(numbers, "amount"),
-            RowRule("amount", amount_bound.rule, f"abs({numbers.value('amount')}) > {amount_bound.value}"),
+            RowRule("amount", amount_bound.rule, f"abs({amount}) > {amount_bound.value}"),
             *(rule for column in ("quantity", "unit_price", "discount") for rule in _readable_number(numbers, column)),
         ),
         business_key=("order_id", "line_no"),
