@@ -130,7 +130,10 @@ def build_staging_table(conn: duckdb.DuckDBPyConnection, spec: StagingSpec) -> S
         )
         conn.execute("DELETE FROM quality.quarantine WHERE kind = ? AND stage = 'staging'", [spec.kind])
         if quarantine_rows:
-            conn.execute(f"INSERT INTO quality.quarantine {quarantine_rows}")
+            # in a fixed order: the window functions of the typed query (line numbers, date order)
+            # leave its rows in no particular order, and reruns must give identical tables
+            conn.execute(f"INSERT INTO quality.quarantine SELECT * FROM ({quarantine_rows}) "
+                         "ORDER BY 2, 3 NULLS FIRST, 4, 5, 6")
         conn.execute(
             f"""UPDATE quality.quarantine q SET resolved = true, resolved_by_file = q.source_file
                 WHERE q.kind = '{spec.kind}' AND q.stage = 'ingest' AND q.loaded_at < (
