@@ -139,12 +139,10 @@ NUMBER_MACROS = [
             crm_number_value_of(p, b, crm_reading_mark(crm_number_format_of(b), mark)))[1])[1]""",
     r"""CREATE OR REPLACE TEMP MACRO crm_number_problem(x, mark) AS
         crm_number_problem_of(crm_text(x), crm_number_format(x), mark, crm_number_as(x, mark))""",
-    # The decimal separator a value shows by itself, '.' when it shows none: for values read on
-    # their own, outside a column of evidence (scores, line numbers).
-    r"""CREATE OR REPLACE TEMP MACRO crm_own_mark(x) AS CASE crm_number_format(x) WHEN 'comma' THEN ',' ELSE '.' END""",
-    # x read with the separator it shows by itself (crm_own_mark), each step bound once: written as
-    # crm_number_as(x, crm_own_mark(x)) the parse is expanded inside itself, and every use of the
-    # macro took 60 ms to bind.
+    # x read with the separator it shows by itself ("," only when the value can only be read with a
+    # decimal comma, else "."), for values read on their own, outside a column of evidence (scores,
+    # line numbers). Each step is bound once through lambdas: nesting the macros instead expanded the
+    # parse inside itself and every use took 60 ms to bind.
     r"""CREATE OR REPLACE TEMP MACRO crm_number_own(x) AS
         list_transform([crm_number_parts(x)], lambda p: list_transform([crm_number_body(p)], lambda b:
             list_transform([crm_number_format_of(b)], lambda f:
@@ -154,7 +152,6 @@ NUMBER_MACROS = [
         CASE WHEN regexp_full_match(crm_text(x), '[0-9]{1,15}') THEN TRY_CAST(crm_text(x) AS DOUBLE)
              ELSE CAST(crm_number_own(x) AS DOUBLE) END""",
     # Money, exact to the fen: "¥1,234.50", "1,234.50元", "RMB 1234.5", "(1,234.50)", "1.5万".
-    r"""CREATE OR REPLACE TEMP MACRO crm_amount_as(x, mark) AS TRY_CAST(crm_number_as(x, mark) AS DECIMAL(18, 2))""",
     r"""CREATE OR REPLACE TEMP MACRO crm_amount(x) AS TRY_CAST(crm_number_own(x) AS DECIMAL(18, 2))""",
 ]
 
