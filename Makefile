@@ -48,8 +48,8 @@ run: sample
 	$(BIN)/python -m pipelines run
 
 # One pytest worker per core, each test module (or class) on one worker so its shared warehouse is
-# built once. Modules are handed out in collection order, so the two halves of the generative fast
-# path (the longest units) start first, one on each worker. The generative tests draw the same 200
+# built once. Modules are handed out in collection order, so the generative tests (the longest
+# units: the command-line examples, then the eight parts of the fast path) start first. The generative tests draw the same 200
 # examples on every run (profile ci).
 TEST_WORKERS ?= auto
 test: setup browser

@@ -6,6 +6,8 @@ from datetime import date
 
 import duckdb
 
+from assets.tables import table_exists
+
 
 def resolve_as_of(conn: duckdb.DuckDBPyConnection, configured: date | None) -> date:
     """The configured as-of date, else the newest order date not later than today.
@@ -15,11 +17,7 @@ def resolve_as_of(conn: duckdb.DuckDBPyConnection, configured: date | None) -> d
     """
     if configured is not None:
         return configured
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'staging' AND table_name = 'sales_order_lines'"
-    ).fetchall()[0][0]
-    if exists:
+    if table_exists(conn, "staging.sales_order_lines"):
         latest = conn.execute(
             "SELECT max(order_date) FROM staging.sales_order_lines WHERE order_date <= current_date"
         ).fetchall()[0][0]

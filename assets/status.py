@@ -18,6 +18,8 @@ from datetime import date
 
 import duckdb
 
+from assets.tables import table_exists
+
 OK = "ok"
 DEGRADED = "degraded"  # built, but not as asked: a fallback was shipped (the message says which)
 FAILED = "failed"  # an unexpected error: the tables are empty, the message names the error
@@ -94,11 +96,7 @@ def record_status(conn: duckdb.DuckDBPyConnection, status: AssetStatus, as_of: d
 
 def read_status(conn: duckdb.DuckDBPyConnection, asset: str) -> AssetStatus | None:
     """The newest recorded outcome of an asset, or None when it never recorded one."""
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quality' "
-        "AND table_name = 'asset_status'"
-    ).fetchall()[0][0]
-    if not exists:
+    if not table_exists(conn, "quality.asset_status"):
         return None
     row = conn.execute(
         "SELECT asset, status, message_en, message_zh, coalesce(detail, '') FROM quality.asset_status "

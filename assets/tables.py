@@ -7,8 +7,15 @@ from typing import Any
 import duckdb
 
 
+def quote_identifier(name: str) -> str:
+    """A name as a double-quoted SQL identifier (quotes inside doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    """Whether ``schema.table`` exists (a sales-only inbox, say, leaves some tables unbuilt)."""
+    """Whether the table or view ``schema.table`` exists (a sales-only inbox, say, leaves some
+    tables unbuilt). A catalog query, not a trial read: a failed read would abort the caller's
+    transaction."""
     schema, name = qualified.split(".", 1)
     return bool(conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",

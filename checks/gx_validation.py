@@ -107,6 +107,7 @@ def _run_suite(frame: Any, expectations: Sequence[Expectation], parameters: Mapp
         context.data_sources.add_pandas("warehouse")
         .add_dataframe_asset("frame")
         .add_batch_definition_whole_dataframe("whole frame")
+        .get_batch(batch_parameters={"dataframe": frame})
     )
     suite = gx.ExpectationSuite(
         name="suite",
@@ -114,10 +115,10 @@ def _run_suite(frame: Any, expectations: Sequence[Expectation], parameters: Mapp
             getattr(gxe, e.gx_type)(**e.kwargs, meta={**e.meta, "position": i}) for i, e in enumerate(expectations)
         ],
     )
-    suite = context.suites.add(suite)
-    definition = context.validation_definitions.add(gx.ValidationDefinition(name="validation", data=batch, suite=suite))
-    result = definition.run(
-        batch_parameters={"dataframe": frame},
+    # Batch.validate, not a stored ValidationDefinition: the same validation without saving the suite,
+    # the definition and the result in the (throw-away) context's stores, a third of GX's time on small tables.
+    result = batch.validate(
+        suite,
         expectation_parameters=dict(parameters),
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": SAMPLE_LIMIT},
     )

@@ -16,6 +16,8 @@ Environment variables (all optional):
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -50,17 +52,28 @@ def _overlay(defaults: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any
     return merged
 
 
+def _file_identity(path: Path) -> tuple[str, int, int]:
+    stat = path.stat()
+    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_toml(identity: tuple[str, int, int]) -> dict[str, Any]:
+    """One TOML file parsed, remembered by path, modification time and size: an edited file is read
+    again. Each asset asks for the settings, so a run would otherwise parse the same file ~20 times."""
+    with open(identity[0], "rb") as handle:
+        return tomllib.load(handle)
+
+
 def load_thresholds(path: str | Path | None = None) -> dict[str, Any]:
     """The business thresholds (a nested dictionary): the shipped ``settings.toml``, with the keys of
     the settings file ``path`` (when given) over it, so that file needs only the keys it changes."""
-    with SHIPPED_SETTINGS_FILE.open("rb") as handle:
-        shipped = tomllib.load(handle)
+    shipped = copy.deepcopy(_parsed_toml(_file_identity(SHIPPED_SETTINGS_FILE)))
     if not path:
         return shipped
     settings_path = Path(path)
     try:
-        with settings_path.open("rb") as handle:
-            changes = tomllib.load(handle)
+        changes = copy.deepcopy(_parsed_toml(_file_identity(settings_path)))
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"settings file {settings_path.name} is not valid TOML: {exc}") from exc
     return _overlay(shipped, changes)

@@ -44,6 +44,8 @@ from typing import Any
 
 import duckdb
 
+from assets.tables import table_exists
+
 SIM_UNITS = 1_000_000_000  # similarities are summed as integers in units of 1e-9
 CHUNK_CUSTOMERS = 32_768  # customers scored per statement
 MODELS = ("item_item_co_purchase", "popularity")
@@ -103,9 +105,7 @@ class RecommendationSettings:
 
 
 def has_order_lines(conn: duckdb.DuckDBPyConnection) -> bool:
-    return bool(conn.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'order_lines'"
-    ).fetchall()[0][0])
+    return table_exists(conn, "core.order_lines")
 
 
 # --- recommendations ------------------------------------------------------------------------------

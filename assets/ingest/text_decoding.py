@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass
 
 from assets.ingest.export_kinds import ExportFormatError, column_letter
@@ -26,6 +27,18 @@ _BOMS = (
     (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16 BE"),
 )
 GBK = "GBK (GB18030)"
+# Characters a GBK file read as UTF-8 turns into (GBK's byte pairs such as D4 AA, 元, are also valid
+# two-byte UTF-8) and that real exports hardly hold: C1 controls, Cyrillic Supplement, Armenian,
+# and the scripts after Arabic up to NKo (Hebrew and Arabic names are real). Seeing one is the cue
+# to compare the two readings.
+_UNLIKELY_IN_UTF8 = re.compile("[\\u0080-\\u009f\\u0500-\\u058f\\u0700-\\u07ff]")
+# Characters an export plausibly holds: Latin-1 and Latin Extended letters, Greek, Cyrillic, Hebrew,
+# Arabic, punctuation, currency, CJK (ideographs, symbols, full-width forms).
+_PLAUSIBLE = re.compile(
+    "[\\u00a0-\\u04ff\\u0590-\\u06ff\\u2000-\\u206f\\u20a0-\\u20cf\\u2100-\\u214f\\u2e80-\\u2fdf"
+    "\\u3000-\\u303f\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\uff00-\\uffef]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_SNIFF_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -140,12 +153,16 @@ def decode_export(data: bytes, label: str, delimiter: str = ",") -> DecodedText:
     encoding = "UTF-8 with byte-order mark" if bom else "UTF-8"
     error = utf8_error(body)
     if error is None:
-        return _finish(body, encoding, notes)
-    if error.reason == "unexpected end of data" and error.start >= len(body) - 3:
+        misread = None if bom is not None else gbk_misread_as_utf8(body)
+        if misread is None:
+            return _finish(body, encoding, notes)
+        notes.append(f"valid UTF-8, but read as GBK: as UTF-8 it would hold characters such as {misread!r}, "
+                     "which exports do not")
+    if error is not None and error.reason == "unexpected end of data" and error.start >= len(body) - 3:
         notes.append("the file ends in the middle of a character (cut off?); the broken last character was dropped")
         return _finish(body[:error.start], encoding, notes)
-    prefix = body[:error.start]
-    if _is_utf8_text(prefix):
+    prefix = body[:error.start] if error is not None else b""
+    if error is not None and _is_utf8_text(prefix):
         where = _where(prefix.decode("utf-8"), delimiter)
         raise ExportFormatError(
             f"{label}, {where}: the file is UTF-8 text up to here, but bytes {_bad_bytes(body, error.start)} are "
@@ -165,6 +182,31 @@ def decode_export(data: bytes, label: str, delimiter: str = ",") -> DecodedText:
     return _finish(text.encode("utf-8"), GBK, notes)
 
 
+def _plausible_share(text: str) -> float:
+    foreign = _NON_ASCII.findall(text)
+    return sum(1 for c in foreign if _PLAUSIBLE.match(c)) / len(foreign) if foreign else 1.0
+
+
+def gbk_misread_as_utf8(body: bytes) -> str | None:
+    """When bytes that are valid UTF-8 are really GBK text, a character the UTF-8 reading would show;
+    else None. A GBK file whose only Chinese is a few characters such as 元 (D4 AA) is valid UTF-8
+    too, and reads as Ԫ. Decided on the first megabyte: the UTF-8 reading shows characters exports
+    hardly hold and the GBK reading has a larger share of plausible characters (a UTF-8 file with
+    é, Ж or שלום stays UTF-8)."""
+    sample = body[:_SNIFF_BYTES]
+    if len(sample) < len(body):
+        sample = sample[:sample.rfind(b"\n") + 1] or sample
+    as_utf8 = sample.decode("utf-8", errors="ignore")
+    unlikely = _UNLIKELY_IN_UTF8.search(as_utf8)
+    if unlikely is None:
+        return None
+    try:
+        as_gbk = sample.decode("gb18030")
+    except UnicodeDecodeError:
+        return None
+    return unlikely.group() if _plausible_share(as_gbk) > _plausible_share(as_utf8) else None
+
+
 def decode_head(head: bytes) -> tuple[str, str]:
     """The first bytes of a text export decoded leniently, for sniffing: (text, encoding name)."""
     bom = _bom(head)
@@ -175,6 +217,8 @@ def decode_head(head: bytes) -> tuple[str, str]:
     body = head[len(bom[0]):] if bom else head
     error = utf8_error(body)
     cut = error is not None and error.reason == "unexpected end of data" and error.start >= len(body) - 3
+    if error is None and bom is None and gbk_misread_as_utf8(body) is not None:
+        return body.decode("gb18030", errors="replace"), GBK
     if error is None or cut or _is_utf8_text(body[:error.start]):
         return body.decode("utf-8", errors="replace"), "UTF-8 with byte-order mark" if bom else "UTF-8"
     return body.decode("gb18030", errors="replace"), GBK

@@ -129,15 +129,15 @@ def write_inbox(export: PlainExport, root: Path) -> WrittenInbox:
                         rows_per_file)
 
 
-def explicit_inbox(root: Path, files: dict[str, str], as_of: str = "", horizon_days: int | None = None
-                   ) -> WrittenInbox:
-    """An inbox written out file by file (``{"sales/orders.csv": "customer_id,..."}``, UTF-8), for the
-    regression tests that keep a minimal failing example."""
+def explicit_inbox(root: Path, files: dict[str, str], as_of: str = "", horizon_days: int | None = None,
+                   encoding: str = "utf-8") -> WrittenInbox:
+    """An inbox written out file by file (``{"sales/orders.csv": "customer_id,..."}``, UTF-8 unless
+    ``encoding`` says otherwise), for the regression tests that keep a minimal failing example."""
     rows_per_file = {}
     for relative, text in files.items():
         path = root / "inbox" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding=encoding)
         rows_per_file[relative] = len(text.strip().splitlines()) - 1
     settings_file = ""
     if horizon_days is not None:

@@ -83,3 +83,24 @@ def test_rfm_shares_check_holds_when_a_customer_has_more_refunds_than_purchases(
         ranking = conn.execute("SELECT monetary, cumulative_revenue_share, abc_class FROM analytics.rfm "
                                "ORDER BY monetary DESC, customer_id").fetchall()
     assert ranking == [(100, 2.0, "A"), (-50, 1.0, "C")]
+
+
+def test_a_gbk_export_whose_only_chinese_is_yuan_is_read_as_gbk(fast_pipeline: FastPipeline, tmp_path: Path) -> None:
+    """Found by the fast path (a GBK CSV with English headers and amounts written ``12,193.41元``).
+
+    The file's only non-ASCII bytes were 元 in GBK (D4 AA), which is also valid UTF-8 (Ԫ, U+052A):
+    the file was read as UTF-8, every amount became "12,193.41Ԫ", and all rows were quarantined as
+    "not a number". The GBK reading, where every character is plausible, must win.
+    """
+    csv_text = ("customercode,Order Date,total\nC-00001,2020-03-02,\"12,193.41元\"\n"
+                "C-00006,2020-03-03,-100.00元\nC-00002,2020-05-03,\"9,532.52元\"\n")
+    inbox = explicit_inbox(tmp_path, {"sales/orders.csv": csv_text}, as_of="2020-03-30", encoding="gbk")
+    run = fast_pipeline.run(inbox, tmp_path)
+    assert not run.failed_checks, run.failed_checks
+    with run.connect() as conn:
+        staged = conn.execute("SELECT customer_code, amount FROM staging.sales_order_lines "
+                              "ORDER BY customer_code").fetchall()
+        quarantined = conn.execute("SELECT count(*) FROM quality.quarantine").fetchall()[0][0]
+    assert [(c, str(a)) for c, a in staged] == [("C-00001", "12193.41"), ("C-00002", "9532.52"),
+                                                 ("C-00006", "-100.00")]
+    assert quarantined == 0

@@ -229,3 +229,20 @@ def test_an_unreadable_sheet_is_a_problem_of_that_sheet_only(tmp_path: Path, mon
     problem = tables[1]
     assert isinstance(problem, SheetProblem) and problem.message == (
         "x/two.xlsx, sheet 'bad': cannot be read (cell error in x/two.xlsx)")
+
+
+@pytest.mark.parametrize(("text", "encoding", "expected"), [
+    ("id,amount\nC1,100.00元\nC2,-2.50元\n", "gbk", "GBK (GB18030)"),  # GBK bytes that are valid UTF-8 too
+    ("id,amount\nC1,100.00元\n", "utf-8", "UTF-8"),
+    ("name,city\nRené,Жуковский\n", "utf-8", "UTF-8"),  # Latin and Cyrillic letters are real
+    ("name\nשלום\nمرحبا\n", "utf-8", "UTF-8"),  # so are Hebrew and Arabic
+])
+def test_a_file_valid_in_both_utf8_and_gbk_is_read_in_the_plausible_one(
+        tmp_path: Path, text: str, encoding: str, expected: str):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(text.encode(encoding))
+    table = read_export(path)[0]
+    assert table.reading.startswith(f"text in {expected}")
+    lines = text.splitlines()
+    assert table.headers == lines[0].split(",")
+    assert [table.frame[c][0] for c in table.columns] == lines[1].split(",")
