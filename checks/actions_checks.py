@@ -126,7 +126,7 @@ def control_outcomes(conn: duckdb.DuckDBPyConnection, settings: ActionSettings) 
 
 def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, which: str
               ) -> AssetCheckResult:
-    action_settings = ActionSettings.from_thresholds(settings.thresholds())
+    action_settings = ActionSettings.from_thresholds(settings.rules())
 
     def compute(conn: duckdb.DuckDBPyConnection, _as_of: date) -> list[Outcome]:
         if which == "once":

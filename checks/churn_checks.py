@@ -134,7 +134,7 @@ def coverage_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outc
 
 
 def _settings(settings: PipelineSettings) -> ChurnSettings:
-    return ChurnSettings.from_thresholds(settings.thresholds())
+    return ChurnSettings.from_thresholds(settings.rules())
 
 
 @asset_check(

@@ -163,7 +163,7 @@ def every_buyer_graded_once(context: AssetCheckExecutionContext, warehouse: Ware
 )
 def grade_shares_match_settings(context: AssetCheckExecutionContext, warehouse: Warehouse,
                                 settings: PipelineSettings) -> AssetCheckResult:
-    ka = KeyAccountSettings.from_thresholds(settings.thresholds())
+    ka = KeyAccountSettings.from_thresholds(settings.rules())
     return _result(context, warehouse, settings, "grade_shares_match_settings", KEY_ACCOUNTS,
                    lambda conn, _as_of: grade_share_outcomes(conn, ka))
 

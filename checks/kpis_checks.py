@@ -210,7 +210,7 @@ def consistency_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[O
 
 
 def _result(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, evaluate) -> AssetCheckResult:
-    churn_days = churn_days_from(settings.thresholds())
+    churn_days = churn_days_from(settings.rules())
     return run_check(context, warehouse, settings, check_name=check_name, table=TABLE,
                      compute=lambda conn, as_of: evaluate(conn, as_of, churn_days))
 

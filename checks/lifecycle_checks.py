@@ -246,7 +246,7 @@ def lifecycle_one_stage_per_customer(context: AssetCheckExecutionContext, wareho
 )
 def lifecycle_shares_sum_to_one(context: AssetCheckExecutionContext, warehouse: Warehouse,
                                 settings: PipelineSettings) -> AssetCheckResult:
-    rules = LifecycleRules.from_settings(settings.thresholds()["lifecycle"])
+    rules = LifecycleRules.from_settings(settings.rules()["lifecycle"])
     return run_check(context, warehouse, settings, check_name="lifecycle_shares_sum_to_one",
                     table="analytics.lifecycle",
                     compute=lambda conn, as_of: shares_outcomes(conn, as_of, rules.history_months))

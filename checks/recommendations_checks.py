@@ -81,7 +81,7 @@ def recent_purchase_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date,
 
 def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, which: str
               ) -> AssetCheckResult:
-    reco_settings = RecommendationSettings.from_thresholds(settings.thresholds())
+    reco_settings = RecommendationSettings.from_thresholds(settings.rules())
 
     def compute(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
         if which == "lists":

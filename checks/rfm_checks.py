@@ -119,7 +119,7 @@ def share_outcomes(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> li
 
 def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, which: str
               ) -> AssetCheckResult:
-    rfm_settings = RfmSettings.from_thresholds(settings.thresholds().get("rfm", {}))
+    rfm_settings = RfmSettings.from_thresholds(settings.rules().get("rfm", {}))
 
     def compute(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
         if which == "segments":

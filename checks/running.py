@@ -8,7 +8,6 @@ from datetime import date
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from assets.as_of import resolve_as_of
 from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -39,7 +38,7 @@ def run_check(
     """Run ``compute`` with the as-of date the table was built for (else the run's), record the
     outcomes and return the check result: passed when every outcome succeeded."""
     with warehouse.connect() as conn:
-        as_of = table_as_of(conn, table) or resolve_as_of(conn, settings.as_of_date())
+        as_of = table_as_of(conn, table) or settings.run_as_of(conn)
         outcomes = list(compute(conn, as_of))
         record_outcomes(conn, check_name=check_name, table_name=table, severity=severity,
                         run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)

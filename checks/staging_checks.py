@@ -25,7 +25,6 @@ from dagster import (
     asset_check,
 )
 
-from assets.as_of import resolve_as_of
 from assets.staging.plausibility import recorded_amount_bound
 from assets.staging.run_spec import BOUNDED_AMOUNTS
 from assets.staging.specs import SPECS
@@ -111,11 +110,11 @@ def run_staging_suite(
     expectations = suite_for(kind, blocking)
     table = f"staging.{kind}"
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         frames = read_frames(conn, table, expectations)
         built_bound = recorded_amount_bound(conn, kind, BOUNDED_AMOUNTS[kind]) if kind in BOUNDED_AMOUNTS else None
     started = time.perf_counter()
-    outcomes = validate(frames, expectations, suite_parameters(as_of, settings.thresholds(), built_bound))
+    outcomes = validate(frames, expectations, suite_parameters(as_of, settings.rules(), built_bound))
     validate_seconds = time.perf_counter() - started
     with warehouse.connect() as conn:
         outcomes = _with_null_locations(conn, table, outcomes)

@@ -98,13 +98,13 @@ def time_churn(warehouse_path: str) -> tuple[float, str]:
     """Seconds for the churn backtest (four candidates), choice and scoring on a built warehouse."""
     from assets.analytics.churn_features import ChurnSettings
     from assets.analytics.churn_training import run_churn
-    from assets.as_of import resolve_as_of
-    from pipelines.settings import load_thresholds
+    from pipelines.resources import PipelineSettings
 
+    settings = PipelineSettings(inbox_dir="", reports_dir="")  # shipped rules, as-of from the data
     with duckdb.connect(warehouse_path) as conn:
-        as_of = resolve_as_of(conn, None)
+        run_context = settings.run_context(conn)
         started = time.perf_counter()
-        run = run_churn(conn, as_of, ChurnSettings.from_thresholds(load_thresholds()))
+        run = run_churn(conn, run_context.as_of, ChurnSettings.from_thresholds(run_context.rules))
         seconds = time.perf_counter() - started
     scored = run.scores.height if run.scores is not None else 0
     rows = run.shipped.training_rows if run.shipped else 0

@@ -1,16 +1,21 @@
-"""The two Dagster resources every asset uses: the DuckDB warehouse and the run settings."""
+"""The two Dagster resources every asset uses: the DuckDB warehouse and the run settings, and the
+run context (the as-of date and the settings of one run, resolved once)."""
 
 
+import copy
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 from dagster import ConfigurableResource
+from pydantic import PrivateAttr
 
+from assets.as_of import resolve_as_of
 from pipelines.settings import load_thresholds, parse_as_of
 
 WAREHOUSE_SCHEMAS = ("raw", "staging", "core", "analytics", "quality")
@@ -82,6 +87,48 @@ class PipelineSettings(ConfigurableResource):
         """The configured analysis date, or None when the data should decide."""
         return parse_as_of(self.as_of)
 
+    # What this run resolved (Dagster gives every run its own copy of the resource, shared by the
+    # run's steps: the in-process executor runs them all in one process).
+    _rules: dict[str, Any] | None = PrivateAttr(default=None)
+    _as_of: tuple[int | None, date] | None = PrivateAttr(default=None)  # (staged sales' table oid, date)
+
     def thresholds(self) -> dict[str, Any]:
-        """Business thresholds from the settings file."""
+        """Business thresholds read from the settings file now (``rules()`` is the run's copy)."""
         return load_thresholds(self.settings_file or None)
+
+    def rules(self) -> dict[str, Any]:
+        """The run's business rules: the shipped settings with the settings file over them, read and
+        validated once per run (unknown keys rejected), so every step of a run uses the same rules
+        even if the file is edited while it runs. Each caller gets its own copy."""
+        if self._rules is None:
+            self._rules = self.thresholds()
+        return copy.deepcopy(self._rules)
+
+    def run_as_of(self, conn: duckdb.DuckDBPyConnection) -> date:
+        """The run's as-of date: the configured one, else the newest order date of the staged sales
+        (not after today). Resolved once per run and per build of ``staging.sales_order_lines``: a
+        step running before this run has staged the sales does not fix the date for the steps
+        after it."""
+        configured = self.as_of_date()
+        if configured is not None:
+            return configured
+        staged = conn.execute(
+            "SELECT table_oid FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'staging' AND table_name = 'sales_order_lines'").fetchall()
+        version = staged[0][0] if staged else None
+        if self._as_of is None or self._as_of[0] != version or version is None:
+            self._as_of = (version, resolve_as_of(conn, None))
+        return self._as_of[1]
+
+    def run_context(self, conn: duckdb.DuckDBPyConnection) -> "RunContext":
+        """The as-of date and the business rules of this run, together."""
+        return RunContext(as_of=self.run_as_of(conn), rules=self.rules())
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What one run analyses: the as-of date every time-relative figure is computed for, and the
+    business rules (the ``settings.toml`` sections) it applies."""
+
+    as_of: date
+    rules: dict[str, Any]

@@ -17,6 +17,7 @@ Environment variables (all optional):
 from __future__ import annotations
 
 import copy
+import difflib
 import functools
 import os
 import tomllib
@@ -38,6 +39,68 @@ def parse_as_of(text: str | None) -> date | None:
         return date.fromisoformat(text.strip())
     except ValueError as exc:
         raise ValueError(f"CRM_AS_OF must be a date written YYYY-MM-DD, got {text!r}") from exc
+
+
+# Tables whose keys are values from the data (industry names, company sizes), not setting names.
+FREE_KEY_TABLES = frozenset({"key_accounts.industry_points", "key_accounts.company_size_points"})
+# Settings that may be given although the shipped file leaves them out, because their default is
+# another setting: [actions] evaluation_days defaults to [churn] horizon_days.
+OPTIONAL_KEYS = {"actions.evaluation_days": int}
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "true/false", int: "a whole number", float: "a number", str: "a text", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, int | float)
+    return isinstance(value, type(default))
+
+
+def _unknown(key: str, where: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    return f"{where}{key} is not a setting{hint}"
+
+
+def settings_problems(changes: dict[str, Any], shipped: dict[str, Any], where: str = "") -> list[str]:
+    """Every key of a settings file that the shipped ``settings.toml`` does not have, and every value
+    of another kind than the shipped one (a text where a number belongs, say), each as a sentence.
+    The shipped file is the list of settings: a misspelt key is an error, never silently ignored."""
+    problems = []
+    for key, value in changes.items():
+        path = f"{where}{key}"
+        if key not in shipped:
+            expected = OPTIONAL_KEYS.get(path)
+            if expected is not None and _same_kind(value, expected()):
+                continue
+            problems.append(_unknown(key, f"[{where[:-1]}] " if where else "", sorted(shipped)))
+            continue
+        default = shipped[key]
+        if isinstance(default, dict):
+            if not isinstance(value, dict):
+                problems.append(f"{path} must be a table, got {_type_name(value)}")
+            elif path in FREE_KEY_TABLES:
+                sample = next(iter(default.values()), None)
+                problems += [f"{path}.{k} must be {_type_name(sample)}, got {_type_name(v)}"
+                             for k, v in value.items() if sample is not None and not _same_kind(v, sample)]
+            else:
+                problems += settings_problems(value, default, f"{path}.")
+        elif isinstance(default, list) and default and isinstance(default[0], dict):
+            if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+                problems.append(f"{path} must be a list of tables ([[{path}]]), got {_type_name(value)}")
+                continue
+            known = sorted({k for item in default for k in item})
+            for number, item in enumerate(value, start=1):
+                problems += [_unknown(k, f"[[{path}]] number {number}: ", known) for k in item if k not in known]
+        elif not _same_kind(value, default):
+            problems.append(f"{path} must be {_type_name(default)} like the shipped {default!r}, "
+                            f"got {_type_name(value)} {value!r}")
+    return problems
 
 
 def _overlay(defaults: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +139,10 @@ def load_thresholds(path: str | Path | None = None) -> dict[str, Any]:
         changes = copy.deepcopy(_parsed_toml(_file_identity(settings_path)))
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"settings file {settings_path.name} is not valid TOML: {exc}") from exc
+    problems = settings_problems(changes, shipped)
+    if problems:
+        raise ValueError(f"settings file {settings_path.name}: " + "; ".join(problems)
+                         + ". The shipped pipelines/settings.toml lists every setting.")
     return _overlay(shipped, changes)
 
 

@@ -15,7 +15,6 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics import ANALYTICS_ASSETS
-from assets.as_of import resolve_as_of
 from assets.quality.scorecard import QUALITY_ASSETS
 from assets.status import FAILED, AssetStatus, failure_status, read_status
 from pipelines.resources import PipelineSettings, Warehouse
@@ -140,14 +139,14 @@ def reports_index(
     with known_folders(settings.inbox_dir, warehouse.path, settings.reports_dir, settings.models_dir):
         try:
             with warehouse.connect() as conn:
-                as_of = resolve_as_of(conn, configured)
+                as_of = settings.run_as_of(conn)
                 tables = warehouse_inventory(conn)
                 recorded = {entry.stem: read_status(conn, report_asset_name(entry.stem)) for entry in REPORTS}
         except Exception as error:
             context.log.error(f"reports/index: the warehouse could not be read; the index lists the pages only.\n"
                               f"{traceback.format_exc()}")
             problem = problem_sentences(failure_status("reports/index", error))
-        language = report_settings(settings.thresholds()).get("default_language", DEFAULT_LANGUAGE)
+        language = report_settings(settings.rules()).get("default_language", DEFAULT_LANGUAGE)
         reports = published_reports(report_folder(Path(settings.reports_dir), as_of), recorded)
         pages = render_index_pages(as_of, generation_time(), tables, reports=reports, default_language=language,
                                    warehouse_problem=problem)

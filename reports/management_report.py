@@ -11,7 +11,6 @@ from plotly.subplots import make_subplots
 from assets.ingest.assets import RAW_ASSETS
 from assets.staging.assets import STAGING_ASSETS
 from pipelines.resources import PipelineSettings, Warehouse
-from pipelines.settings import load_thresholds
 from reports import management_data as data
 from reports import management_text as text
 from reports.charts import PALETTE, chart_html, label, plotly_script
@@ -510,9 +509,9 @@ def page_variables(figures: dict, language: str, as_of: date, currency_symbol: s
 
 
 def render_management_pages(conn: duckdb.DuckDBPyConnection, as_of: date, generated_at: datetime,
-                            currency_symbol: str = "¥", thresholds: dict | None = None) -> dict[str, str]:
-    """The management report's HTML in each language: {"zh": html, "en": html}. Only SELECTs are run."""
-    thresholds = load_thresholds() if thresholds is None else thresholds
+                            currency_symbol: str, thresholds: dict) -> dict[str, str]:
+    """The management report's HTML in each language: {"zh": html, "en": html}, with the run's
+    business rules (``thresholds``). Only SELECTs are run."""
     figures = collect(conn, as_of, thresholds)
     template = template_environment().get_template("management.html.j2")
     pages = {}

@@ -22,7 +22,6 @@ from typing import Any
 import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from assets.as_of import resolve_as_of
 from assets.status import AssetStatus, failure_status, ok_status, record_status
 from pipelines.resources import PipelineSettings, Warehouse
 from reports.publish import LATEST, generation_time, publish_report
@@ -93,11 +92,11 @@ def build_report(context: AssetExecutionContext, stem: str, warehouse: Warehouse
     pages: dict[str, str] | None = None
     with known_folders(settings.inbox_dir, warehouse.path, settings.reports_dir, settings.models_dir):
         try:
-            thresholds = settings.thresholds()
+            thresholds = settings.rules()
             options = report_settings(thresholds)
             as_of = settings.as_of_date()
             with warehouse.connect() as conn:
-                as_of = resolve_as_of(conn, as_of)
+                as_of = settings.run_as_of(conn)
                 pages = render(conn, as_of, generated_at, options.get("currency_symbol", DEFAULT_CURRENCY),
                                thresholds)
         except Exception as error:

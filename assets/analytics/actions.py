@@ -21,7 +21,6 @@ from assets.analytics.actions_sql import (
     record_action_list,
     stale_inputs,
 )
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -92,9 +91,9 @@ def next_best_actions(warehouse: Warehouse, settings: PipelineSettings) -> Mater
       they are held out and which action they would have had.
     - is_control: true for the control group.
     - as_of: the analysis date (the list date)."""
-    action_settings = ActionSettings.from_thresholds(settings.thresholds())
+    action_settings = ActionSettings.from_thresholds(settings.rules())
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         stale = stale_inputs(conn, as_of)
         if stale:
             raise ValueError(f"next best actions for {as_of.isoformat()} would use outdated inputs: "
@@ -134,7 +133,7 @@ def action_list_history(warehouse: Warehouse, settings: PipelineSettings) -> Mat
     is_control (held out: got no action); churn_probability and value_at_risk (as they were on the
     list date)."""
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         built = conn.execute(f"SELECT max(as_of) FROM {NBA_TABLE}").fetchall()[0][0]
         if built is not None and built != as_of:
             raise ValueError(f"{NBA_TABLE} is built for {built.isoformat()}, this run is for {as_of.isoformat()}: "
@@ -206,9 +205,9 @@ def action_lift(warehouse: Warehouse, settings: PipelineSettings) -> Materialize
       and the as-of date), window_complete.
     - as_of: the analysis date.
     Rates are rounded to 6 decimals."""
-    action_settings = ActionSettings.from_thresholds(settings.thresholds())
+    action_settings = ActionSettings.from_thresholds(settings.rules())
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         build_action_lift(conn, as_of, action_settings)
         return MaterializeResult(
             metadata=table_metadata(

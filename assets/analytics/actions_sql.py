@@ -330,7 +330,7 @@ class ActionSettings:
 
     @classmethod
     def from_thresholds(cls, thresholds: Mapping[str, Any] | None) -> ActionSettings:
-        """Read ``settings.thresholds()``: ``[actions]`` (every key optional; the shipped playbook when
+        """Read ``settings.rules()``: ``[actions]`` (every key optional; the shipped playbook when
         there is none), ``[churn] horizon_days`` as the default evaluation window, ``[[rfm.segments]]``
         names to check segment conditions against."""
         thresholds = thresholds or {}

@@ -19,7 +19,6 @@ from assets.analytics.churn_artefacts import save_churn_artefacts
 from assets.analytics.churn_features import ChurnSettings
 from assets.analytics.churn_models import BASELINES
 from assets.analytics.churn_training import ChurnRun, Health, TrainingPlan, run_churn
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from assets.status import FAILED, AssetStatus, failure_status, record_status
 from assets.tables import table_exists
@@ -280,8 +279,8 @@ def churn_assets(context: AssetExecutionContext, warehouse: Warehouse, settings:
     """Backtest the churn candidates, ship the best (or a fallback), score every recent buyer, list
     the others, save the model and record the status of each table."""
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        churn_settings = ChurnSettings.from_thresholds(settings.thresholds())
+        as_of = settings.run_as_of(conn)
+        churn_settings = ChurnSettings.from_thresholds(settings.rules())
         run = build_churn(conn, as_of, churn_settings, settings.models_dir or None, context.log)
         plan = run.plan
         extra = {"as_of": MetadataValue.text(as_of.isoformat()), "status": MetadataValue.text(run.health.state),

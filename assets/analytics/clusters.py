@@ -15,7 +15,6 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from assets.tables import table_exists
 from pipelines.resources import PipelineSettings, Warehouse
@@ -447,9 +446,9 @@ _PROFILES_DESCRIPTION = """One row per behavioural cluster of analytics.clusters
     name="analytics__clusters",
 )
 def clusters(context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings):
-    cluster_settings = ClusterSettings.from_thresholds(settings.thresholds().get("clusters", {}))
+    cluster_settings = ClusterSettings.from_thresholds(settings.rules().get("clusters", {}))
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         clustering = build_clusters(conn, as_of, cluster_settings)
         extra = {
             "as_of": MetadataValue.text(as_of.isoformat()),

@@ -15,7 +15,6 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from assets.status import DEGRADED, AssetStatus, failure_status, ok_status, record_status
 from pipelines.resources import PipelineSettings, Warehouse
@@ -397,8 +396,8 @@ def clv_assets(context: AssetExecutionContext, warehouse: Warehouse, settings: P
     """Fit BG/NBD and Gamma-Gamma on the customer summary (fallbacks when they cannot be fitted) and
     write analytics.clv and analytics.clv_model_params; the outcome goes to quality.asset_status."""
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        clv_settings = ClvSettings.from_thresholds(settings.thresholds())
+        as_of = settings.run_as_of(conn)
+        clv_settings = ClvSettings.from_thresholds(settings.rules())
         status, statuses = run_clv(conn, as_of, clv_settings, context.log)
         extra = {"as_of": MetadataValue.text(as_of.isoformat()),
                  "bg_nbd_status": MetadataValue.text(status["bg_nbd"]),

@@ -7,7 +7,6 @@ from datetime import date
 import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -91,7 +90,7 @@ def cohort_retention(warehouse: Warehouse, settings: PipelineSettings) -> Materi
     Prospects and customers who never completed an order belong to no cohort. Rows are ordered by
     cohort_month, months_since; every row carries the as_of date."""
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         build_cohort_retention(conn, as_of)
         cohorts = conn.execute(
             "SELECT count(*), coalesce(sum(cohort_customers), 0) FROM analytics.cohort_retention "

@@ -13,7 +13,6 @@ from assets.analytics.customer_360_sql import (
     activity_windows,
     customer_360_sql,
 )
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -75,8 +74,8 @@ def customer_360(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
     the as-of date but none for the customer, and empty when that system delivered no records at
     all (unknown rather than zero). as_of is the analysis date on every row."""
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        windows = activity_windows(settings.thresholds())
+        as_of = settings.run_as_of(conn)
+        windows = activity_windows(settings.rules())
         build_customer_360(conn, as_of, windows)
         return MaterializeResult(
             metadata=table_metadata(

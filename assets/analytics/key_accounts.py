@@ -13,7 +13,6 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.customer_360 import build_customer_360
 from assets.analytics.customer_360_sql import activity_windows
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -316,8 +315,8 @@ def key_accounts(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
     as-of date: a follow-up already due is planned for the next day and follow_up_overdue is true.
     as_of is the analysis date on every row."""
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        built = build_key_accounts(conn, as_of, settings.thresholds())
+        as_of = settings.run_as_of(conn)
+        built = build_key_accounts(conn, as_of, settings.rules())
         grades = dict(conn.execute("SELECT grade, count(*) FROM analytics.key_accounts GROUP BY grade").fetchall())
         return MaterializeResult(
             metadata=table_metadata(

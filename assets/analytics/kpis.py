@@ -13,7 +13,6 @@ from assets.analytics.kpis_sql import (
     churn_days_from,
     definition_text,
 )
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -62,9 +61,9 @@ CSAT of 0); a ratio with a zero denominator is NULL. Nothing dated after the as-
     description=_MONTHLY_DESCRIPTION,
 )
 def kpis_monthly(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
-    churn_days = churn_days_from(settings.thresholds())
+    churn_days = churn_days_from(settings.rules())
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         build_kpis_monthly(conn, as_of, churn_days)
         months = conn.execute("SELECT count(DISTINCT month), min(month) FROM analytics.kpis_monthly").fetchone()
         return MaterializeResult(
@@ -91,9 +90,9 @@ def kpis_monthly(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
     "churn_days), plus as_of.",
 )
 def kpi_definitions(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
-    churn_days = churn_days_from(settings.thresholds())
+    churn_days = churn_days_from(settings.rules())
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         build_kpi_definitions(conn, as_of, churn_days)
         return MaterializeResult(
             metadata=table_metadata(conn, "analytics.kpi_definitions", as_of=MetadataValue.text(as_of.isoformat()))

@@ -12,7 +12,6 @@ from assets.analytics.lifecycle_sql import (
     build_lifecycle,
     build_lifecycle_transitions,
 )
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -64,9 +63,9 @@ def lifecycle(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     last_order_date (first and latest completed order up to the snapshot); last_return_date (latest
     return purchase up to the snapshot, see reactivated); tenure_days (snapshot_date −
     first_order_date); as_of. Rows are ordered by snapshot_date, customer_id."""
-    rules = LifecycleRules.from_settings(settings.thresholds()["lifecycle"])
+    rules = LifecycleRules.from_settings(settings.rules()["lifecycle"])
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         dates = build_lifecycle(conn, as_of, rules)
         current = conn.execute(
             "SELECT stage, any_value(stage_zh), count(*) FROM analytics.lifecycle WHERE is_current "
@@ -105,7 +104,7 @@ def lifecycle_transitions(warehouse: Warehouse, settings: PipelineSettings) -> M
     with warehouse.connect() as conn:
         build_lifecycle_transitions(conn)
         built_as_of = conn.execute("SELECT max(as_of) FROM analytics.lifecycle").fetchone()[0]
-        as_of = built_as_of or resolve_as_of(conn, settings.as_of_date())
+        as_of = built_as_of or settings.run_as_of(conn)
         return MaterializeResult(
             metadata=table_metadata(
                 conn, "analytics.lifecycle_transitions", as_of=MetadataValue.text(as_of.isoformat())

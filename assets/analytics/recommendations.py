@@ -12,7 +12,6 @@ from assets.analytics.recommendations_sql import (
     build_recommendation_metrics,
     build_recommendations,
 )
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -97,9 +96,9 @@ order date ≤ as-of).
 )
 def recommendation_assets(warehouse: Warehouse, settings: PipelineSettings):
     """Build analytics.recommendations and the backtest in analytics.recommendation_metrics."""
-    reco_settings = RecommendationSettings.from_thresholds(settings.thresholds())
+    reco_settings = RecommendationSettings.from_thresholds(settings.rules())
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         build_recommendations(conn, as_of, reco_settings)
         yield MaterializeResult(
             asset_key=AssetKey(["analytics", "recommendations"]),

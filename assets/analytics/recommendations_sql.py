@@ -73,7 +73,7 @@ class RecommendationSettings:
 
     @classmethod
     def from_thresholds(cls, thresholds: Mapping[str, Any]) -> RecommendationSettings:
-        """Read ``settings.thresholds()``; every key has a default, so a missing section is fine."""
+        """Read ``settings.rules()``; every key has a default, so a missing section is fine."""
         section = thresholds.get("recommendations") or {}
         churn = thresholds.get("churn") or {}
         values = {f.name: int(section.get(f.name, f.default)) for f in fields(cls) if f.name != "horizon_days"}

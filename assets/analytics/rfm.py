@@ -8,7 +8,6 @@ import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.rfm_sql import RfmSettings, rfm_sql
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -74,9 +73,9 @@ def rfm(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
       below `rfm.abc_a_share` (80%) of the total (so the customer crossing 80% is still A and A
       covers at least 80%), B while it is below `rfm.abc_b_share` (95%), C for the rest.
     - as_of: the analysis date."""
-    rfm_settings = RfmSettings.from_thresholds(settings.thresholds().get("rfm", {}))
+    rfm_settings = RfmSettings.from_thresholds(settings.rules().get("rfm", {}))
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
+        as_of = settings.run_as_of(conn)
         build_rfm(conn, as_of, rfm_settings)
         return MaterializeResult(
             metadata=table_metadata(

@@ -50,7 +50,7 @@ class RfmSettings:
 
     @classmethod
     def from_thresholds(cls, section: Mapping[str, Any]) -> RfmSettings:
-        """Read and validate ``settings.thresholds()["rfm"]``."""
+        """Read and validate ``settings.rules()["rfm"]``."""
         rules = tuple(_rule(i, raw) for i, raw in enumerate(section.get("segments", []), start=1))
         settings = cls(
             lookback_days=int(section.get("lookback_days", cls.lookback_days)),

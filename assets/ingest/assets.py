@@ -49,7 +49,7 @@ def build_raw_asset(kind: ExportKind) -> AssetsDefinition:
     ) -> MaterializeResult:
         kinds = load_export_kinds(settings.column_aliases_file or None)
         folders = load_source_folders(settings.column_aliases_file or None)
-        options = IngestOptions.from_thresholds(settings.thresholds())
+        options = IngestOptions.from_thresholds(settings.rules())
         with warehouse.connect() as conn:
             report = load_export_kind(conn, Path(settings.inbox_dir), kinds[kind.name], list(kinds.values()),
                                       options=options, folders=folders)

@@ -3,7 +3,6 @@
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.as_of import resolve_as_of
 from assets.metadata import table_metadata
 from assets.quality.scorecard_sql import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
 from pipelines.resources import PipelineSettings, Warehouse
@@ -72,8 +71,8 @@ def scorecard(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     timeliness depends on it.
     """
     with warehouse.connect() as conn:
-        as_of = resolve_as_of(conn, settings.as_of_date())
-        quality = settings.thresholds()["quality"]
+        as_of = settings.run_as_of(conn)
+        quality = settings.rules()["quality"]
         build_scorecard(conn, as_of, quality["timeliness_full_score_days"], quality["timeliness_zero_score_days"])
         rows = conn.execute("SELECT source, dimension, score FROM quality.scorecard").fetchall()
         overall = next(score for source, dimension, score in rows if source == OVERALL and dimension == OVERALL)

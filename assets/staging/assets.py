@@ -40,7 +40,7 @@ def build_staging_asset(spec: StagingSpec) -> AssetsDefinition:
     def _staging_asset(context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
                        ) -> MaterializeResult:
         with warehouse.connect() as conn:
-            run = prepare_staging_run(conn, spec.kind, settings.thresholds())
+            run = prepare_staging_run(conn, spec.kind, settings.rules())
             result = build_staging_table(conn, run.spec)
             context.log.info(
                 f"{spec.kind}: {result.rows_read} read = {result.rows_staged} staged + "
