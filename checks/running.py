@@ -8,21 +8,9 @@ from datetime import date
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
+from assets.consistency import built_as_of
 from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
 from pipelines.resources import PipelineSettings, Warehouse
-
-
-def table_as_of(conn: duckdb.DuckDBPyConnection, table: str) -> date | None:
-    """The as-of date a table was built for (None when it is empty or has no as_of column)."""
-    schema, name = table.split(".")
-    has_column = conn.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "AND column_name = 'as_of'",
-        [schema, name],
-    ).fetchall()[0][0]
-    if not has_column:
-        return None
-    return conn.execute(f"SELECT max(as_of) FROM {table}").fetchall()[0][0]
 
 
 def run_check(
@@ -38,7 +26,7 @@ def run_check(
     """Run ``compute`` with the as-of date the table was built for (else the run's), record the
     outcomes and return the check result: passed when every outcome succeeded."""
     with warehouse.connect() as conn:
-        as_of = table_as_of(conn, table) or settings.run_as_of(conn)
+        as_of = built_as_of(conn, table) or settings.run_as_of(conn)
         outcomes = list(compute(conn, as_of))
         record_outcomes(conn, check_name=check_name, table_name=table, severity=severity,
                         run_id=run_id_of(context), as_of=as_of, outcomes=outcomes)

@@ -21,6 +21,7 @@ from assets.analytics.actions_sql import (
     record_action_list,
     stale_inputs,
 )
+from assets.consistency import built_for_other_dates
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -134,9 +135,9 @@ def action_list_history(warehouse: Warehouse, settings: PipelineSettings) -> Mat
     list date)."""
     with warehouse.connect() as conn:
         as_of = settings.run_as_of(conn)
-        built = conn.execute(f"SELECT max(as_of) FROM {NBA_TABLE}").fetchall()[0][0]
-        if built is not None and built != as_of:
-            raise ValueError(f"{NBA_TABLE} is built for {built.isoformat()}, this run is for {as_of.isoformat()}: "
+        outdated = built_for_other_dates(conn, [NBA_TABLE], as_of)
+        if outdated:
+            raise ValueError(f"{outdated[0]}, this run is for {as_of.isoformat()}: "
                              "rematerialise analytics/next_best_actions first")
         written = record_action_list(conn, as_of)
         lists = conn.execute(f"SELECT count(DISTINCT list_date) FROM {HISTORY_TABLE}").fetchall()[0][0]

@@ -48,6 +48,7 @@ import duckdb
 
 from assets.analytics.lifecycle_sql import STAGE_ZH
 from assets.analytics.rfm_sql import VALUE_TIERS_ZH
+from assets.consistency import built_for_other_dates
 
 NO_ACTION = "no_action"
 CONTROL_ACTION = "control_no_action"
@@ -539,12 +540,7 @@ INPUT_TABLES = ("analytics.churn_scores", "analytics.rfm", "analytics.lifecycle"
 
 def stale_inputs(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[str]:
     """Input tables built for another as-of date than this run's (empty tables are not stale)."""
-    stale = []
-    for table in INPUT_TABLES:
-        built = conn.execute(f"SELECT max(as_of) FROM {table}").fetchall()[0][0]
-        if built is not None and built != as_of:
-            stale.append(f"{table} is built for {built.isoformat()}")
-    return stale
+    return built_for_other_dates(conn, INPUT_TABLES, as_of)
 
 
 # --- history -------------------------------------------------------------------------------------

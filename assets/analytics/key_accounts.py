@@ -13,6 +13,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.customer_360 import build_customer_360
 from assets.analytics.customer_360_sql import activity_windows
+from assets.consistency import built_for
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -216,34 +217,13 @@ ORDER BY score_rank
 
 
 def predictions_available(conn: duckdb.DuckDBPyConnection, as_of: date) -> bool:
-    """True when analytics.clv exists with customer_id and clv_12m (and, if it has an as_of column,
-    was computed for this as-of date)."""
-    columns = {
-        name for (name,) in conn.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'analytics' "
-            "AND table_name = 'clv'"
-        ).fetchall()
-    }
-    if not {"customer_id", "clv_12m"} <= columns:
-        return False
-    if "as_of" in columns:
-        other = conn.execute("SELECT count(*) FROM analytics.clv WHERE as_of IS DISTINCT FROM $as_of",
-                             {"as_of": as_of}).fetchone()[0]
-        return other == 0
-    return True
+    """True when analytics.clv exists with customer_id and clv_12m, computed for this as-of date."""
+    return built_for(conn, "analytics.clv", as_of, needs=("customer_id", "clv_12m"))
 
 
 def profile_is_current(conn: duckdb.DuckDBPyConnection, as_of: date) -> bool:
     """True when analytics.customer_360 exists and every row was computed for this as-of date."""
-    exists = conn.execute(
-        "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'analytics' "
-        "AND table_name = 'customer_360' AND column_name IN ('as_of', 'phone_masked', 'open_opportunity_value')"
-    ).fetchone()[0]
-    if exists < 3:
-        return False
-    other = conn.execute("SELECT count(*) FROM analytics.customer_360 WHERE as_of IS DISTINCT FROM $as_of",
-                         {"as_of": as_of}).fetchone()[0]
-    return other == 0
+    return built_for(conn, PROFILE_TABLE, as_of, needs=("as_of", "phone_masked", "open_opportunity_value"))
 
 
 def build_key_accounts(conn: duckdb.DuckDBPyConnection, as_of: date, thresholds: dict[str, Any] | None = None

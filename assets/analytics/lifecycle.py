@@ -12,6 +12,7 @@ from assets.analytics.lifecycle_sql import (
     build_lifecycle,
     build_lifecycle_transitions,
 )
+from assets.consistency import built_as_of
 from assets.metadata import table_metadata
 from pipelines.resources import PipelineSettings, Warehouse
 
@@ -103,8 +104,7 @@ def lifecycle_transitions(warehouse: Warehouse, settings: PipelineSettings) -> M
     definitions: see analytics/lifecycle. Rows are ordered by snapshot_date, from_stage, to_stage."""
     with warehouse.connect() as conn:
         build_lifecycle_transitions(conn)
-        built_as_of = conn.execute("SELECT max(as_of) FROM analytics.lifecycle").fetchone()[0]
-        as_of = built_as_of or settings.run_as_of(conn)
+        as_of = built_as_of(conn, "analytics.lifecycle") or settings.run_as_of(conn)
         return MaterializeResult(
             metadata=table_metadata(
                 conn, "analytics.lifecycle_transitions", as_of=MetadataValue.text(as_of.isoformat())

@@ -51,10 +51,12 @@ def test_unknown_keys_and_wrong_kinds_are_rejected_in_every_section(tmp_path, te
 
 def test_data_keyed_tables_and_derived_defaults_are_accepted(tmp_path):
     own = tmp_path / "mine.toml"
-    own.write_text("[key_accounts.industry_points]\n\"能源\" = 85\n\n[actions]\nevaluation_days = 60\n", encoding="utf-8")
+    own.write_text('[key_accounts.industry_points]\n"能源" = 85\n\n[actions]\nevaluation_days = 60\n',
+                   encoding="utf-8")
     merged = load_thresholds(own)
     assert merged["key_accounts"]["industry_points"]["能源"] == 85
-    assert merged["key_accounts"]["industry_points"]["金融"] == load_thresholds()["key_accounts"]["industry_points"]["金融"]
+    shipped_points = load_thresholds()["key_accounts"]["industry_points"]
+    assert merged["key_accounts"]["industry_points"]["金融"] == shipped_points["金融"]
     assert merged["actions"]["evaluation_days"] == 60
 
 
