@@ -40,7 +40,7 @@ browser:
 sample: setup
 	@if [ -z "$$(find "$(CRM_INBOX_DIR)" -type f 2>/dev/null | head -n 1)" ]; then \
 		echo "Inbox $(CRM_INBOX_DIR) is empty: generating sample exports ($(SAMPLE_CUSTOMERS) customers)"; \
-		$(BIN)/python -m pipelines.sample_data --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) \
+		$(BIN)/python -m pipelines.tools.sample_data --customers $(SAMPLE_CUSTOMERS) --seed $(SAMPLE_SEED) \
 			--out "$(CRM_INBOX_DIR)"; \
 	fi
 
@@ -59,7 +59,7 @@ dev: sample
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup browser
-	$(BIN)/python -m pipelines.benchmark
+	$(BIN)/python -m pipelines.tools.benchmark
 
 lint: setup
 	$(BIN)/ruff check .

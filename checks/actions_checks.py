@@ -23,9 +23,9 @@ from dagster import (
 )
 
 from assets.analytics.actions_sql import CONTROL_ACTION, NBA_TABLE, ActionSettings, control_sql
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import Outcome
 from checks.running import query_outcome, run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 # Below this many customers on the list the control share is left unchecked (too noisy to judge).
 MIN_LIST_FOR_SHARE = 200

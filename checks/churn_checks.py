@@ -21,9 +21,9 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asse
 
 from assets.analytics.churn_features import ChurnSettings
 from assets.analytics.churn_metrics import METRIC_DIRECTIONS
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import Outcome
 from checks.running import query_outcome, run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 BUYERS_SQL = """SELECT DISTINCT customer_id FROM core.orders WHERE status = 'completed' AND customer_id IS NOT NULL
                 AND order_date <= $as_of"""

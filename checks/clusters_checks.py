@@ -18,9 +18,9 @@ from dagster import (
     asset_check,
 )
 
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import Outcome
 from checks.running import query_outcome, run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 SHARE_TOLERANCE = 1e-6
 

@@ -11,10 +11,10 @@ from datetime import date
 import duckdb
 from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asset_check
 
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.lifecycle_checks import outcome_of
 from checks.results import Outcome
 from checks.running import run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 _ROWS = "SELECT count(*) FROM analytics.cohort_retention"
 

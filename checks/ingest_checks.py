@@ -3,8 +3,8 @@
 
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetKey, asset_check
 
+from assets.common.resources import Warehouse
 from assets.ingest.export_kinds import load_export_kinds
-from pipelines.resources import Warehouse
 
 # Rejections this kind's check lists: files or sheets of this kind, and those whose kind could not
 # be told that lie in this kind's source folder or outside any source folder.

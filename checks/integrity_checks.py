@@ -20,9 +20,9 @@ from dagster import (
     asset_check,
 )
 
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
 from checks.running import run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 
 @dataclass(frozen=True)

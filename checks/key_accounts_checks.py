@@ -24,10 +24,10 @@ from dagster import (
 )
 
 from assets.analytics.key_accounts import GRADES, KeyAccountSettings, grade_cut_offs
-from assets.analytics.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
+from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import SAMPLE_LIMIT, Outcome
 from checks.running import run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 KEY_ACCOUNTS = "analytics.key_accounts"
 CUSTOMER_360 = "analytics.customer_360"

@@ -25,9 +25,9 @@ from dagster import (
 )
 
 from assets.analytics.kpis_sql import KPI_NAMES, churn_days_from
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
 from checks.running import run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 TABLE = "analytics.kpis_monthly"
 KPIS_KEY = AssetKey(["analytics", "kpis_monthly"])

@@ -22,9 +22,9 @@ from dagster import (
 )
 
 from assets.analytics.lifecycle_sql import STAGES, LifecycleRules, snapshot_dates
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
 from checks.running import run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 _STAGE_LIST = ", ".join(f"'{s}'" for s, _ in STAGES)
 

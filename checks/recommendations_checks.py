@@ -19,9 +19,9 @@ from dagster import (
 )
 
 from assets.analytics.recommendations_sql import RecommendationSettings, has_order_lines
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import Outcome
 from checks.running import query_outcome, run_check
-from pipelines.resources import PipelineSettings, Warehouse
 
 TABLE = "analytics.recommendations"
 

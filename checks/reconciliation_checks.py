@@ -2,9 +2,9 @@
 
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
+from assets.common.resources import Warehouse
 from assets.staging.build import file_join
 from assets.staging.specs import SPECS
-from pipelines.resources import Warehouse
 
 RECOMPUTE_SQL = """
 SELECT

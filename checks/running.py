@@ -8,9 +8,9 @@ from datetime import date
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
-from assets.consistency import built_as_of
+from assets.common.consistency import built_as_of
+from assets.common.resources import PipelineSettings, Warehouse
 from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
-from pipelines.resources import PipelineSettings, Warehouse
 
 
 def run_check(

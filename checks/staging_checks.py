@@ -25,16 +25,16 @@ from dagster import (
     asset_check,
 )
 
+from assets.common.resources import PipelineSettings, Warehouse
 from assets.staging.plausibility import recorded_amount_bound
 from assets.staging.run_spec import BOUNDED_AMOUNTS
 from assets.staging.specs import SPECS
 from checks.expectations import Expectation, suite_for, suite_parameters
 from checks.gx_validation import read_frames, validate
 from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
-from pipelines.resources import PipelineSettings, Warehouse
 
 # Measured 2026-11-22 on the 2-core development machine (load ~1.3 from other jobs) with
-# staging.sales_order_lines of 1,992,254 rows (python -m pipelines.sample_data --customers 100000):
+# staging.sales_order_lines of 1,992,254 rows (python -m pipelines.tools.sample_data --customers 100000):
 #   gx_blocking: read 7 columns 1.0-1.3 s + validate 14 expectations 1.0-1.2 s; frame 149 MB, peak +630 MB
 #   gx_advisory: read 6 columns 1.8-2.0 s + validate 6 expectations 1.6-1.7 s; frame 145 MB, peak +815 MB
 # i.e. about 3 s per million rows for both checks (GX validation alone about 1.4 s per million), plus

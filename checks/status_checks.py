@@ -1,6 +1,6 @@
 """Status checks on the assets that degrade instead of stopping the run (predictions, reports).
 
-Each such asset records its outcome in ``quality.asset_status`` (see ``assets/status.py``). Its
+Each such asset records its outcome in ``quality.asset_status`` (see ``assets/common/status.py``). Its
 ``<name>_built_as_configured`` check reads that row: it passes when the asset was built as asked,
 fails as a warning when a fallback was shipped (the message says which and why), and fails as an
 error when the computation raised (the message names the cause). None of them blocks anything: the
@@ -9,8 +9,8 @@ point of degrading is that the other assets still run.
 
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetKey, asset_check
 
-from assets.status import DEGRADED, FAILED, read_status
-from pipelines.resources import Warehouse
+from assets.common.resources import Warehouse
+from assets.common.status import DEGRADED, FAILED, read_status
 
 
 def build_status_check(asset_key: AssetKey) -> AssetChecksDefinition:
@@ -40,3 +40,8 @@ def build_status_check(asset_key: AssetKey) -> AssetChecksDefinition:
         )
 
     return _check
+
+
+# The predictions that degrade instead of stopping the run.
+PREDICTION_STATUS_CHECKS = [build_status_check(AssetKey(["analytics", name]))
+                            for name in ("churn_model_metrics", "churn_scores", "clv")]

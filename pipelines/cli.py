@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dagster import DagsterInstance
 
+from assets.common.settings import PathSettings
 from pipelines.definitions import build_definitions
-from pipelines.settings import PathSettings
 
 
 def run_everything(paths: PathSettings) -> bool:

@@ -11,10 +11,10 @@ import plotly.graph_objects as go
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.analytics import ANALYTICS_ASSETS
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.tables import fetch_dicts, table_exists
 from assets.ingest.assets import RAW_ASSETS
 from assets.staging.assets import STAGING_ASSETS
-from assets.tables import fetch_dicts, table_exists
-from pipelines.resources import PipelineSettings, Warehouse
 from reports.charts import chart_html, label, plotly_script
 from reports.formatting import Formatter
 from reports.outcome import build_report

@@ -15,9 +15,9 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics import ANALYTICS_ASSETS
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.status import FAILED, AssetStatus, failure_status, read_status
 from assets.quality.scorecard import QUALITY_ASSETS
-from assets.status import FAILED, AssetStatus, failure_status, read_status
-from pipelines.resources import PipelineSettings, Warehouse
 from reports.catalog import REPORTS
 from reports.outcome import DEFAULT_LANGUAGE, problem_sentences, report_asset_name
 from reports.publish import LATEST, generation_time, publish_report_files, report_folder

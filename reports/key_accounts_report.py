@@ -7,8 +7,8 @@ from typing import Any
 import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
-from assets.tables import fetch_dicts, table_exists
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.tables import fetch_dicts, table_exists
 from reports.outcome import build_report
 from reports.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.prediction_status import CLV as CLV_STATUS

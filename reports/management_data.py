@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from assets.tables import fetch_dicts, table_exists
+from assets.common.tables import fetch_dicts, table_exists
 
 # The KPI cards of the executive summary, in display order (ids of analytics.kpi_definitions).
 CARD_KPIS = ("customers", "active_customers", "revenue", "average_order_value", "repurchase_rate",

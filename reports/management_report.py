@@ -8,9 +8,9 @@ import plotly.graph_objects as go
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from plotly.subplots import make_subplots
 
+from assets.common.resources import PipelineSettings, Warehouse
 from assets.ingest.assets import RAW_ASSETS
 from assets.staging.assets import STAGING_ASSETS
-from pipelines.resources import PipelineSettings, Warehouse
 from reports import management_data as data
 from reports import management_text as text
 from reports.charts import PALETTE, chart_html, label, plotly_script

@@ -22,8 +22,8 @@ from typing import Any
 import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
-from assets.status import AssetStatus, failure_status, ok_status, record_status
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.status import AssetStatus, failure_status, ok_status, record_status
 from reports.publish import LATEST, generation_time, publish_report
 from reports.shareable import known_folders, shareable_text, strip_known_folders
 from reports.strings import LANGUAGES

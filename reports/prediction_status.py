@@ -1,6 +1,6 @@
 """What the reports say when a prediction was not built as asked.
 
-The churn and CLV assets record their outcome in ``quality.asset_status`` (``assets/status.py``):
+The churn and CLV assets record their outcome in ``quality.asset_status`` (``assets/common/status.py``):
 ok, degraded (a fallback was shipped, the sentence says which and why) or failed (the tables are
 empty, the sentence names the cause). A report section built on a prediction shows that sentence in
 a notice box (``templates/_notice.html.j2``): above the figures when they come from a fallback,
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from assets.status import FAILED, AssetStatus, read_status
+from assets.common.status import FAILED, AssetStatus, read_status
 from reports.shareable import shareable_text
 
 CHURN_SCORES = "analytics/churn_scores"

@@ -12,7 +12,7 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from assets.files import write_atomically
+from assets.common.files import write_atomically
 
 LATEST = "latest"
 

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path, PureWindowsPath
 
-from checks.results import mask_text
+from assets.common.masking import mask_text
 
 # Characters that end a path inside a sentence (quotes, brackets, separators of a message).
 _STOP = r"""\s'"<>|:;,()\[\]{}"""

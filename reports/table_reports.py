@@ -32,7 +32,7 @@ from typing import Any
 
 import duckdb
 
-from assets.tables import fetch_dicts
+from assets.common.tables import fetch_dicts
 from reports.page import page_context
 from reports.rendering import template_environment
 from reports.strings import LANGUAGES

@@ -8,8 +8,8 @@ import duckdb
 import pytest
 from dagster import AssetSelection, materialize
 
+from assets.common.settings import PathSettings
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-from pipelines.settings import PathSettings
 
 
 @pytest.fixture

@@ -98,7 +98,7 @@ def run_default_sample(workdir: Path) -> tuple[Path, Path]:
     """Generate the default sample into ``workdir`` and run ``python -m pipelines run`` on it, as
     ``make run`` does; returns (warehouse, reports/latest)."""
     inbox = workdir / "inbox"
-    subprocess.run([sys.executable, "-m", "pipelines.sample_data", "--customers", str(SAMPLE_CUSTOMERS),
+    subprocess.run([sys.executable, "-m", "pipelines.tools.sample_data", "--customers", str(SAMPLE_CUSTOMERS),
                     "--seed", str(SAMPLE_SEED), "--out", str(inbox)], check=True, capture_output=True)
     env = {**os.environ, "CRM_INBOX_DIR": str(inbox), "CRM_WAREHOUSE_PATH": str(workdir / "warehouse.duckdb"),
            "CRM_REPORTS_DIR": str(workdir / "reports"), "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH}

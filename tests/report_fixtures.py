@@ -5,7 +5,7 @@
 Some CRM accounts get a company name that would run script if a page inserted it unescaped: the
 most valuable buyer still buying (a VIP key account, ``...Evil Co``) and every buyer drifting away
 without having churned yet (likely churn-watchlist entries, ``...Evil Drift Co <n>``). The rest of the
-sample is what ``pipelines.sample_data.generate`` writes.
+sample is what ``pipelines.tools.sample_data.generate`` writes.
 
 ``build_upstream`` / ``materialize_reports``: the pipeline once on a small inbox, then the reports on
 their own (so a test can make one report fail, or change the warehouse, and rebuild only them);
@@ -28,9 +28,9 @@ import duckdb
 import polars as pl
 from dagster import AssetSelection, DagsterInstance, materialize
 
+from assets.common.settings import PathSettings
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-from pipelines.sample_data import generate
-from pipelines.settings import PathSettings
+from pipelines.tools.sample_data import generate
 from reports.catalog import REPORTS
 from reports.charts import plotly_script
 from tests.conftest import materialize_all

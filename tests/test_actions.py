@@ -31,10 +31,10 @@ from assets.analytics.actions_sql import (
     record_action_list,
     stale_inputs,
 )
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import load_thresholds
 from checks.actions_checks import ACTION_CHECKS, control_outcomes, control_share_outcomes, one_row_outcomes
 from pipelines.definitions import ALL_ASSETS, build_resources
-from pipelines.resources import PipelineSettings, Warehouse
-from pipelines.settings import load_thresholds
 from tests.conftest import query
 from tests.inbox_builders import four_source_inbox
 

@@ -107,7 +107,7 @@ TYPO_ROWS[211][6] = "1E12"
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
     root = tmp_path_factory.mktemp("amounts")
-    from pipelines.settings import PathSettings
+    from assets.common.settings import PathSettings
 
     paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "w.duckdb"),
                          reports_dir=str(root / "reports"))

@@ -22,11 +22,11 @@ from assets.analytics.churn_metrics import better, calibration_by_decile, churn_
 from assets.analytics.churn_models import fit_candidate, label_free_model
 from assets.analytics.churn_reasons import top_reasons
 from assets.analytics.churn_training import early_warnings, plan_training, run_churn, select_model
-from assets.status import read_status
+from assets.common.settings import load_thresholds
+from assets.common.status import read_status
 from checks.churn_checks import CHURN_CHECKS, coverage_outcomes, model_choice_outcomes, score_outcomes
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-from pipelines.sample_data import DirtRates, generate
-from pipelines.settings import load_thresholds
+from pipelines.tools.sample_data import DirtRates, generate
 from tests.churn_data import as_known_at, empty_core, insert, orders_core, synthetic_core
 from tests.conftest import query
 from tests.inbox_builders import four_source_inbox, write_csv

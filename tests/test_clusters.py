@@ -16,8 +16,8 @@ from assets.analytics.clusters import (
     model_matrix,
     silhouette_scores,
 )
+from assets.common.settings import load_thresholds
 from checks.clusters_checks import membership_outcomes, profile_outcomes
-from pipelines.settings import load_thresholds
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 

@@ -33,9 +33,9 @@ from assets.analytics.clv_model import (
     fit_gamma_gamma,
     gamma_gamma_expected_spend,
 )
-from assets.status import read_status
-from pipelines.benchmark import synthetic_clv_customers
+from assets.common.status import read_status
 from pipelines.definitions import ALL_ASSETS, build_resources
+from pipelines.tools.benchmark import synthetic_clv_customers
 from tests.conftest import query
 from tests.inbox_builders import four_source_inbox
 

@@ -11,7 +11,7 @@ import pytest
 
 from assets.analytics.customer_360 import build_customer_360
 from assets.analytics.customer_360_sql import activity_windows, interaction_columns
-from assets.analytics.masking import (
+from assets.common.masking import (
     mask_email,
     mask_email_sql,
     mask_phone,

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.sample_data import generate
+from pipelines.tools.sample_data import generate
 
 pytestmark = pytest.mark.e2e
 

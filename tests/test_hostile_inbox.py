@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.sample_data import generate
-from pipelines.settings import PathSettings
+from assets.common.settings import PathSettings
+from pipelines.tools.sample_data import generate
 from reports.catalog import REPORTS
 from tests.conftest import materialize_layers
 from tests.hostile_inbox import CASES, CORRECTED_AMOUNT, build_hostile_inbox, inbox_outcomes

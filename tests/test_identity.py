@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.core.identity_quality import evaluate_identity
+from assets.common.settings import PathSettings
 from assets.core.identity_sql import build_customers, build_identity_map, install_identity_functions
-from pipelines.sample_data import generate
-from pipelines.settings import PathSettings
+from pipelines.tools.identity_quality import evaluate_identity
+from pipelines.tools.sample_data import generate
 from tests.conftest import materialize_all
 
 

@@ -13,8 +13,8 @@ from dagster import AssetKey, AssetSelection
 
 from assets.analytics.customer_360 import build_customer_360
 from assets.analytics.key_accounts import KeyAccountSettings, build_key_accounts, grade_cut_offs
+from assets.common.settings import load_thresholds
 from checks.key_accounts_checks import grade_share_outcomes, graded_once_outcomes, raw_contact_outcomes
-from pipelines.settings import load_thresholds
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 from tests.test_customer_360 import customer, interaction, make_core, opportunity, order, survey, ticket

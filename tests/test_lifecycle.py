@@ -13,8 +13,8 @@ from assets.analytics.lifecycle_sql import (
     build_lifecycle_transitions,
     snapshot_dates,
 )
+from assets.common.settings import load_thresholds
 from checks.lifecycle_checks import one_stage_outcomes, shares_outcomes, transitions_outcomes
-from pipelines.settings import load_thresholds
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.status import AssetStatus, failure_status, record_status
-from pipelines.sample_data import generate
-from pipelines.settings import PathSettings, load_thresholds
+from assets.common.settings import PathSettings, load_thresholds
+from assets.common.status import AssetStatus, failure_status, record_status
+from pipelines.tools.sample_data import generate
 from reports import management_data as data
 from reports import management_text as text
 from reports.charts import plotly_script

@@ -14,9 +14,9 @@ from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstanc
 
 from assets.analytics import churn_training
 from assets.analytics.churn import CHURN_TABLES
-from assets.status import failure_status, read_status, record_status
+from assets.common.settings import PathSettings
+from assets.common.status import failure_status, read_status, record_status
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-from pipelines.settings import PathSettings
 from reports import key_accounts_report
 from reports.catalog import REPORTS
 from reports.index_page import published_reports, render_index_pages

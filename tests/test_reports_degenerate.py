@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.settings import PathSettings
+from assets.common.settings import PathSettings
 from tests.inbox_builders import four_source_inbox, minimal_sales_inbox, write_csv
 from tests.report_fixtures import (
     PUBLISHED_FILES,

@@ -10,8 +10,8 @@ import pytest
 
 from assets.analytics.rfm import build_rfm
 from assets.analytics.rfm_sql import RfmSettings, segment_for, uncovered_cells
+from assets.common.settings import load_thresholds
 from checks.rfm_checks import segment_outcomes, share_outcomes
-from pipelines.settings import load_thresholds
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 

@@ -1,4 +1,4 @@
-"""Tests of the sample-export generator (pipelines.sample_data): determinism, header contract, encodings,
+"""Tests of the sample-export generator (pipelines.tools.sample_data): determinism, header contract, encodings,
 dirt bookkeeping and the business patterns the analyses rely on. Small populations keep it fast."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.sample_data import DirtRates, Volumes, generate
-from pipelines.sample_data.cli import main as cli_main
-from pipelines.sample_data.writers import ALL_LAYOUTS
+from pipelines.tools.sample_data import DirtRates, Volumes, generate
+from pipelines.tools.sample_data.cli import main as cli_main
+from pipelines.tools.sample_data.writers import ALL_LAYOUTS
 
 EXPORT_KINDS = Path(__file__).resolve().parents[1] / "pipelines" / "export_kinds.toml"
 N = 300
@@ -252,7 +252,7 @@ def test_dirt_log_matches_files(run_a):
 
 def test_dirt_log_matches_files_when_written_in_chunks(tmp_path, monkeypatch):
     """Big sales files are written in chunks: row numbers must still be right across chunks."""
-    from pipelines.sample_data import sales
+    from pipelines.tools.sample_data import sales
 
     monkeypatch.setattr(sales, "CHUNK_ROWS", 997)
     generate(tmp_path / "inbox", tmp_path / "truth", customers=N, seed=SEED, sources=("sales",))

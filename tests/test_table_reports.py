@@ -13,10 +13,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.analytics.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
-from assets.status import AssetStatus, failure_status, record_status
-from pipelines.sample_data import generate
-from pipelines.settings import PathSettings, load_thresholds
+from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
+from assets.common.settings import PathSettings, load_thresholds
+from assets.common.status import AssetStatus, failure_status, record_status
+from pipelines.tools.sample_data import generate
 from reports.charts import plotly_script
 from reports.churn_watchlist_report import render_churn_watchlist_pages, watchlist_rows, watchlist_totals
 from reports.data_quality_report import render_data_quality_pages
@@ -432,7 +432,7 @@ def test_pages_are_identical_when_rendered_twice_and_small(built, pages):
 
 def test_sort_and_filter_in_a_browser(pages, tmp_path):
     playwright_api = pytest.importorskip("playwright.sync_api")
-    from reports.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
+    from pipelines.tools.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
 
     if not Path(CHROMIUM_PATH).exists():
         pytest.skip("no Chromium")
@@ -492,7 +492,7 @@ def test_sort_and_filter_in_a_browser(pages, tmp_path):
 
 def test_long_key_account_lists_open_one_page_at_a_time(built, tmp_path):
     playwright_api = pytest.importorskip("playwright.sync_api")
-    from reports.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
+    from pipelines.tools.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
 
     if not Path(CHROMIUM_PATH).exists():
         pytest.skip("no Chromium")

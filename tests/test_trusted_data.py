@@ -7,9 +7,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from assets.common.settings import PathSettings
 from assets.ingest.readers import file_sha256
-from pipelines.sample_data import generate
-from pipelines.settings import PathSettings
+from pipelines.tools.sample_data import generate
 from tests.conftest import materialize_layers
 
 

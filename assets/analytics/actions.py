@@ -21,9 +21,9 @@ from assets.analytics.actions_sql import (
     record_action_list,
     stale_inputs,
 )
-from assets.consistency import built_for_other_dates
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.consistency import built_for_other_dates
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 
 def _action_summary(conn, settings: ActionSettings) -> str:

@@ -48,7 +48,7 @@ import duckdb
 
 from assets.analytics.lifecycle_sql import STAGE_ZH
 from assets.analytics.rfm_sql import VALUE_TIERS_ZH
-from assets.consistency import built_for_other_dates
+from assets.common.consistency import built_for_other_dates
 
 NO_ACTION = "no_action"
 CONTROL_ACTION = "control_no_action"

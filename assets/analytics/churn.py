@@ -19,10 +19,10 @@ from assets.analytics.churn_artefacts import save_churn_artefacts
 from assets.analytics.churn_features import ChurnSettings
 from assets.analytics.churn_models import BASELINES
 from assets.analytics.churn_training import ChurnRun, Health, TrainingPlan, run_churn
-from assets.metadata import table_metadata
-from assets.status import FAILED, AssetStatus, failure_status, record_status
-from assets.tables import table_exists
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.status import FAILED, AssetStatus, failure_status, record_status
+from assets.common.tables import table_exists
 
 CHURN_TABLES = ("churn_model_metrics", "churn_scores", "churn_unscored", "churn_calibration",
                 "purchase_forecast_accuracy")

@@ -28,7 +28,7 @@ import sklearn
 from assets.analytics.churn_features import GROUP_OF_FEATURE, ChurnSettings
 from assets.analytics.churn_models import BASELINES, FALLBACKS, FittedChurnModel, coefficients
 from assets.analytics.churn_training import ChurnRun, FeatureStore, TrainingPlan, score_customers
-from assets.files import write_atomically
+from assets.common.files import write_atomically
 
 MODEL_FILE = "churn_model.joblib"
 METRICS_FILE = "metrics.json"

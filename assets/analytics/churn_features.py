@@ -16,7 +16,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from assets.tables import table_exists
+from assets.common.tables import table_exists
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ from assets.analytics.churn_models import (
     training_sample,
 )
 from assets.analytics.churn_reasons import top_reasons
-from assets.status import DEGRADED, OK
+from assets.common.status import DEGRADED, OK
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets.metadata import table_metadata
-from assets.tables import table_exists
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.tables import table_exists
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ import numpy as np
 import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets.metadata import table_metadata
-from assets.status import DEGRADED, AssetStatus, failure_status, ok_status, record_status
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.status import DEGRADED, AssetStatus, failure_status, ok_status, record_status
 
 if TYPE_CHECKING:
     from assets.analytics.clv_model import FitResult

@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 COHORT_RETENTION_SQL = """
 CREATE OR REPLACE TABLE analytics.cohort_retention AS

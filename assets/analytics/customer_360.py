@@ -13,8 +13,8 @@ from assets.analytics.customer_360_sql import (
     activity_windows,
     customer_360_sql,
 )
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 
 def build_customer_360(conn: duckdb.DuckDBPyConnection, as_of: date,

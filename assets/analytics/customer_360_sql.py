@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from assets.analytics.masking import mask_email_sql, mask_phone_sql
+from assets.common.masking import mask_email_sql, mask_phone_sql
 
 DEFAULT_ACTIVITY_WINDOWS = (30, 90, 365)
 # The marketing e-mail rates look at messages sent in this many days up to the as-of date.

@@ -13,9 +13,9 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.customer_360 import build_customer_360
 from assets.analytics.customer_360_sql import activity_windows
-from assets.consistency import built_for
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.consistency import built_for
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 GRADES = ("VIP", "A", "B", "C")
 # Revenue, orders and complaints of the key-account table look back this many months.

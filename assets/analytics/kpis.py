@@ -13,8 +13,8 @@ from assets.analytics.kpis_sql import (
     churn_days_from,
     definition_text,
 )
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 CORE_INPUTS = ("orders", "tickets", "surveys", "email_events", "opportunities")
 

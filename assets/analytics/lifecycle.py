@@ -12,9 +12,9 @@ from assets.analytics.lifecycle_sql import (
     build_lifecycle,
     build_lifecycle_transitions,
 )
-from assets.consistency import built_as_of
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.consistency import built_as_of
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 
 def _stage_counts_markdown(rows: list[tuple]) -> str:

@@ -12,8 +12,8 @@ from assets.analytics.recommendations_sql import (
     build_recommendation_metrics,
     build_recommendations,
 )
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 
 def _backtest_markdown(values: dict[str, dict[str, float | None]], hit_metric: str) -> str:

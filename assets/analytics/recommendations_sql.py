@@ -44,7 +44,7 @@ from typing import Any
 
 import duckdb
 
-from assets.tables import table_exists
+from assets.common.tables import table_exists
 
 SIM_UNITS = 1_000_000_000  # similarities are summed as integers in units of 1e-9
 CHUNK_CUSTOMERS = 32_768  # customers scored per statement

@@ -8,8 +8,8 @@ import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.rfm_sql import RfmSettings, rfm_sql
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 
 
 def build_rfm(conn: duckdb.DuckDBPyConnection, as_of: date, settings: RfmSettings) -> None:

@@ -2,6 +2,8 @@
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
+from assets.common.metadata import table_metadata
+from assets.common.resources import Warehouse
 from assets.core.activity_sql import (
     EMAIL_EVENTS_SQL,
     INTERACTIONS_SQL,
@@ -9,8 +11,6 @@ from assets.core.activity_sql import (
     SURVEYS_SQL,
     TICKETS_SQL,
 )
-from assets.metadata import table_metadata
-from pipelines.resources import Warehouse
 
 
 def _core_table(name: str, staging_kind: str, sql: str, description: str) -> AssetsDefinition:

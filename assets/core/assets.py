@@ -3,10 +3,10 @@
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
+from assets.common.metadata import table_metadata
+from assets.common.resources import Warehouse
 from assets.core.identity_sql import build_customers, build_identity_map
 from assets.core.orders_sql import ORDER_LINES_SQL, ORDERS_SQL
-from assets.metadata import table_metadata
-from pipelines.resources import Warehouse
 
 STAGING_KINDS = ["crm_accounts", "sales_order_lines", "service_tickets", "service_nps", "email_events"]
 

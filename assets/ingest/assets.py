@@ -5,11 +5,11 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 from assets.ingest.export_kinds import ExportKind, load_export_kinds, load_source_folders
 from assets.ingest.loader import load_export_kind
 from assets.ingest.options import IngestOptions
-from assets.metadata import table_metadata
-from pipelines.resources import PipelineSettings, Warehouse
 
 RAW_DOC = """{description}
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipelines.settings import SHIPPED_EXPORT_KINDS_FILE
+from assets.common.settings import SHIPPED_EXPORT_KINDS_FILE
 
 _SEPARATORS = re.compile(r"[\s_\-\.]+")
 # Decorations that do not change what a header means: a required-field star, a trailing colon, a

@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from assets.common.quarantine import ensure_quarantine_table
 from assets.ingest.export_kinds import ExportFormatError, ExportKind, load_source_folders
 from assets.ingest.inbox import (
     InboxFile,
@@ -30,7 +31,6 @@ from assets.ingest.inbox import (
 )
 from assets.ingest.options import IngestOptions
 from assets.ingest.readers import ExportTable, SheetProblem, read_export
-from assets.quarantine import ensure_quarantine_table
 
 LINEAGE_COLUMNS = {
     "_source_file": "VARCHAR",

@@ -3,9 +3,9 @@
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.metadata import table_metadata
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 from assets.quality.scorecard_sql import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
-from pipelines.resources import PipelineSettings, Warehouse
 
 
 def _score_matrix(rows: list[tuple]) -> str:

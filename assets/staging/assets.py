@@ -3,11 +3,11 @@
 
 from dagster import AssetExecutionContext, AssetKey, AssetsDefinition, MaterializeResult, MetadataValue, asset
 
-from assets.metadata import table_metadata
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
 from assets.staging.build import build_staging_table
 from assets.staging.run_spec import prepare_staging_run
 from assets.staging.specs import SPECS, StagingSpec
-from pipelines.resources import PipelineSettings, Warehouse
 
 STAGING_DOC = """Typed and cleaned `{kind}`: one row per distinct business record ({key}).
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from assets.quarantine import ensure_quarantine_table
+from assets.common.quarantine import ensure_quarantine_table
 from assets.staging.date_order import date_columns, in_date_order, with_date_order
 from assets.staging.specs import ROW_CONTENT_ID, StagingSpec
 from assets.staging.sql_functions import install_sql_functions

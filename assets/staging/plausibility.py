@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from assets.tables import table_exists
+from assets.common.tables import table_exists
 
 DEFAULT_QUANTILE = 0.99
 DEFAULT_MULTIPLE = Decimal(1000)

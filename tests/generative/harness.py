@@ -29,9 +29,9 @@ from pathlib import Path
 import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetsDefinition, DagsterInstance, build_asset_context
 
-from assets.as_of import resolve_as_of
+from assets.common.as_of import resolve_as_of
+from assets.common.resources import PipelineSettings, Warehouse
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS
-from pipelines.resources import PipelineSettings, Warehouse
 from tests.generative.inbox_files import WrittenInbox
 
 

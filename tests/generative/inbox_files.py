@@ -10,7 +10,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipelines.settings import SHIPPED_SETTINGS_FILE
+from assets.common.settings import SHIPPED_SETTINGS_FILE
 from tests.generative.strategies import PlainExport, Purchase
 
 _XLSX_CREATED = datetime(2026, 1, 1)  # fixed, so the same example writes the same workbook bytes

@@ -4,7 +4,7 @@ from datetime import date
 
 import duckdb
 
-from assets.consistency import built_as_of, built_for, built_for_other_dates
+from assets.common.consistency import built_as_of, built_for, built_for_other_dates
 
 AS_OF = date(2026, 6, 30)
 

@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from pipelines.resources import PipelineSettings
-from pipelines.settings import load_thresholds
+from assets.common.resources import PipelineSettings
+from assets.common.settings import load_thresholds
 
 
 def test_a_partial_settings_file_overrides_only_its_keys(tmp_path):

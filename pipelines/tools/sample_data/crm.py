@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data import catalog as cat
-from pipelines.sample_data import dirt as d
-from pipelines.sample_data.config import (
+from pipelines.tools.sample_data import catalog as cat
+from pipelines.tools.sample_data import dirt as d
+from pipelines.tools.sample_data.config import (
     INTERACTION_TYPE_WEIGHTS,
     INTERACTION_TYPES,
     OPPORTUNITY_LOST_STAGE,
@@ -33,9 +33,9 @@ from pipelines.sample_data.config import (
     DirtRates,
     Volumes,
 )
-from pipelines.sample_data.customers import Population
-from pipelines.sample_data.timeline import SECONDS_PER_DAY, sample_second_of_day, sample_timed_events
-from pipelines.sample_data.writers import (
+from pipelines.tools.sample_data.customers import Population
+from pipelines.tools.sample_data.timeline import SECONDS_PER_DAY, sample_second_of_day, sample_timed_events
+from pipelines.tools.sample_data.writers import (
     CRM_ACCOUNTS,
     CRM_INTERACTIONS,
     CRM_OPPORTUNITIES,

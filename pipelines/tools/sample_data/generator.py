@@ -20,15 +20,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data.catalog import build_catalog
-from pipelines.sample_data.config import SOURCES, DirtRates, Volumes
-from pipelines.sample_data.crm import write_crm
-from pipelines.sample_data.customers import build_population
-from pipelines.sample_data.marketing import write_email
-from pipelines.sample_data.sales import simulate_sales, write_sales
-from pipelines.sample_data.service import write_service
-from pipelines.sample_data.timeline import Timeline, years_back
-from pipelines.sample_data.truth import (
+from pipelines.tools.sample_data.catalog import build_catalog
+from pipelines.tools.sample_data.config import SOURCES, DirtRates, Volumes
+from pipelines.tools.sample_data.crm import write_crm
+from pipelines.tools.sample_data.customers import build_population
+from pipelines.tools.sample_data.marketing import write_email
+from pipelines.tools.sample_data.sales import simulate_sales, write_sales
+from pipelines.tools.sample_data.service import write_service
+from pipelines.tools.sample_data.timeline import Timeline, years_back
+from pipelines.tools.sample_data.truth import (
     IDENTITY_SCHEMA,
     customers_truth,
     dirt_truth,
@@ -37,7 +37,7 @@ from pipelines.sample_data.truth import (
     identity_part,
     write_manifest,
 )
-from pipelines.sample_data.writers import OutputFile
+from pipelines.tools.sample_data.writers import OutputFile
 
 LOG = logging.getLogger(__name__)
 
@@ -176,7 +176,7 @@ def generate(
         future.write_parquet(truth_dir / "future_orders.parquet")
         truth_rows["future_orders.parquet"] = future.height
     manifest = {
-        "generator": "pipelines.sample_data",
+        "generator": "pipelines.tools.sample_data",
         "arguments": {
             "customers": customers,
             "seed": seed,

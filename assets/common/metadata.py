@@ -1,5 +1,5 @@
 """Materialisation metadata shown in the Dagster UI for every table asset: row count, column
-schema and a short preview (contact details masked)."""
+schema and a short preview (contact details masked by the rules of ``masking.py``)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from typing import Any
 import duckdb
 from dagster import MetadataValue, TableColumn, TableSchema
 
+from assets.common.masking import mask_value
+
 PREVIEW_ROWS = 5
-_CONTACT_WORDS = ("phone", "email", "mobile")
 
 
 def _mask_preview_value(column: str, value: Any) -> Any:
-    if value is None or not any(word in column.lower() for word in _CONTACT_WORDS):
+    """A preview cell with any e-mail address or phone number masked (the rules of masking.py); a
+    column already masked by its asset (``*_masked``) is shown as it is."""
+    if value is None or column.endswith("_masked"):
         return value
-    text = str(value)
-    return text[:3] + "***" + text[-2:] if len(text) > 5 else "***"
+    return mask_value(str(value), column)
 
 
 def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""A PNG of a report page as a reader sees it, for the README: ``python -m reports.screenshot page.html out.png``.
+"""A PNG of a report page as a reader sees it, for the README:
+``python -m pipelines.tools.screenshot page.html out.png``.
 
 Opens the page in headless Chromium (Debian's ``/usr/bin/chromium``, installed by ``make browser``)
 through Playwright (a dev dependency) at 1280 px wide, waits for the charts, and saves the first two
@@ -69,7 +70,7 @@ def screenshot(html_path: Path, png_path: Path, full_page: bool = False, screens
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m reports.screenshot", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m pipelines.tools.screenshot", description=__doc__.splitlines()[0])
     parser.add_argument("html", type=Path, help="the report page (.html)")
     parser.add_argument("png", type=Path, help="where to write the PNG")
     parser.add_argument("--full-page", action="store_true", help="the whole page instead of the first screens")

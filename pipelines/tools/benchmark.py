@@ -1,13 +1,13 @@
 """Benchmark: generate sample exports at two sizes and run the whole pipeline on each.
 
-``python -m pipelines.benchmark --customers 100000`` (``make bench``) prints seconds, rows per second
+``python -m pipelines.tools.benchmark --customers 100000`` (``make bench``) prints seconds, rows per second
 and the ratio between the two sizes (10x the customers should cost about 10x the time, not more),
 then measures the reports of the larger run (size, and load time in headless Chromium), times
 the prediction steps on their own: the churn backtest and scoring on the larger warehouse, and the
 CLV model fit on one million simulated customers; and ends with the churn model-quality table.
 The machine is shared and noisy, so compare ratios measured in one run, not absolute seconds.
 
-``python -m pipelines.benchmark --model-quality`` runs only the model-quality part: for a short
+``python -m pipelines.tools.benchmark --model-quality`` runs only the model-quality part: for a short
 (9 months, horizon = the whole history), a medium (2 years) and a long (5 years) history it
 generates exports that stop at an observation date while the customers live on, runs the pipeline
 on the exports alone, and judges the recency rule, BG/NBD and the shipped churn score on what the
@@ -29,10 +29,10 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from assets.common.settings import SHIPPED_SETTINGS_FILE, PathSettings
 from pipelines.cli import run_everything
-from pipelines.sample_data import generate
-from pipelines.sample_data.timeline import years_back
-from pipelines.settings import SHIPPED_SETTINGS_FILE, PathSettings
+from pipelines.tools.sample_data import generate
+from pipelines.tools.sample_data.timeline import years_back
 
 
 def measure(root: Path, customers: int, seed: int) -> dict[str, float]:
@@ -98,7 +98,7 @@ def time_churn(warehouse_path: str) -> tuple[float, str]:
     """Seconds for the churn backtest (four candidates), choice and scoring on a built warehouse."""
     from assets.analytics.churn_features import ChurnSettings
     from assets.analytics.churn_training import run_churn
-    from pipelines.resources import PipelineSettings
+    from assets.common.resources import PipelineSettings
 
     settings = PipelineSettings(inbox_dir="", reports_dir="")  # shipped rules, as-of from the data
     with duckdb.connect(warehouse_path) as conn:
@@ -115,7 +115,7 @@ def time_churn(warehouse_path: str) -> tuple[float, str]:
 def time_reports(reports_dir: Path) -> list[str]:
     """Size of every report page in ``<reports>/latest/`` and the time headless Chromium takes to
     fire its load event (charts drawn), opened from file:// with the network blocked."""
-    from reports.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
+    from pipelines.tools.screenshot import CHROMIUM_PATH, launch_chromium, offline_only
 
     pages = sorted((reports_dir / "latest").glob("*.*.html"))
     if not Path(CHROMIUM_PATH).exists():

@@ -6,7 +6,7 @@ from datetime import date
 
 import duckdb
 
-from assets.tables import table_exists
+from assets.common.tables import table_exists
 
 
 def resolve_as_of(conn: duckdb.DuckDBPyConnection, configured: date | None) -> date:

@@ -22,12 +22,12 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data import dirt as d
-from pipelines.sample_data.config import EMAIL_EVENTS as EVENT_NAMES
-from pipelines.sample_data.config import DirtRates, Volumes
-from pipelines.sample_data.customers import Population
-from pipelines.sample_data.timeline import EPOCH, SECONDS_PER_DAY
-from pipelines.sample_data.writers import EMAIL_CAMPAIGNS, EMAIL_EVENTS, CsvWriter, OutputFile, write_csv
+from pipelines.tools.sample_data import dirt as d
+from pipelines.tools.sample_data.config import EMAIL_EVENTS as EVENT_NAMES
+from pipelines.tools.sample_data.config import DirtRates, Volumes
+from pipelines.tools.sample_data.customers import Population
+from pipelines.tools.sample_data.timeline import EPOCH, SECONDS_PER_DAY
+from pipelines.tools.sample_data.writers import EMAIL_CAMPAIGNS, EMAIL_EVENTS, CsvWriter, OutputFile, write_csv
 
 CAMPAIGNS_PER_CHUNK = 6  # campaigns simulated and written together (bounds memory for big lists)
 

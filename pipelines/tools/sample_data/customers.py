@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data import catalog as cat
-from pipelines.sample_data.config import (
+from pipelines.tools.sample_data import catalog as cat
+from pipelines.tools.sample_data.config import (
     COMPANY_SIZE_RATE,
     COMPANY_SIZE_SPEND,
     COMPANY_SIZE_WEIGHTS,
@@ -38,7 +38,7 @@ from pipelines.sample_data.config import (
     SALES_CHANNEL_WEIGHTS,
     Volumes,
 )
-from pipelines.sample_data.timeline import (
+from pipelines.tools.sample_data.timeline import (
     SECONDS_PER_DAY,
     Timeline,
     expected_exposure,

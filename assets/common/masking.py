@@ -1,4 +1,5 @@
-"""Masked contact details for analytics tables and reports.
+"""Masked contact details: the one place the masking rules live, for analytics tables, reports,
+check samples, error messages and previews.
 
 Analytics tables and reports never carry a raw phone number or e-mail address; the raw values stay
 in ``core.customers``. Two rules, the same in SQL and in Python:
@@ -85,3 +86,26 @@ def mask_email(value: str | None) -> str | None:
     if re.fullmatch(r"[^@\s]+@[^@\s]+", text):
         return f"{text[0]}***@{text.split('@', 1)[1]}"
     return "***"
+
+
+# --- inside any text (error messages, check samples, previews) -----------------------------------
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
+# Chinese mobile numbers, bare or with +86/0086/86 and separators: 13800138000, +86 138-0013-8000.
+_MOBILE = re.compile(r"(?<![\d+])(?:(?:\+|00)?86[\s-]*)?(1[3-9]\d)[\s-]*(\d{4})[\s-]*(\d{4})(?!\d)")
+_CONTACT_WORDS = ("phone", "email", "mobile", "手机", "电话", "邮箱")
+
+
+def mask_text(text: str) -> str:
+    """Mask every e-mail address and Chinese mobile number inside a text."""
+    text = _EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
+    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+def mask_value(value: str, column: str | None = None) -> str:
+    """Mask a sample value; in a contact column (phone, e-mail) anything unrecognised is masked too."""
+    masked = mask_text(value)
+    if masked != value or not column or not any(w in column.lower() for w in _CONTACT_WORDS):
+        return masked
+    digits = re.sub(r"\D", "", value)
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) >= 8 else "***"

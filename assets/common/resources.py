@@ -15,8 +15,8 @@ import duckdb
 from dagster import ConfigurableResource
 from pydantic import PrivateAttr
 
-from assets.as_of import resolve_as_of
-from pipelines.settings import load_thresholds, parse_as_of
+from assets.common.as_of import resolve_as_of
+from assets.common.settings import load_thresholds, parse_as_of
 
 WAREHOUSE_SCHEMAS = ("raw", "staging", "core", "analytics", "quality")
 

@@ -2,7 +2,7 @@
 order lines), CRM (accounts, follow-ups, opportunities), helpdesk (tickets, NPS) and e-mail
 service provider, with a ground truth to test the pipeline against.
 
-Use ``python -m pipelines.sample_data --customers 2000 --seed 7 --out data/inbox`` or
+Use ``python -m pipelines.tools.sample_data --customers 2000 --seed 7 --out data/inbox`` or
 :func:`generate`. Modules, by concern:
 
 * ``config``: dirt rates (:class:`DirtRates`), volumes and value sets
@@ -16,7 +16,7 @@ Use ``python -m pipelines.sample_data --customers 2000 --seed 7 --out data/inbox
 * ``generator``: :func:`generate`, which ties it all together; ``cli``: the command line
 """
 
-from pipelines.sample_data.config import DirtRates, Volumes
-from pipelines.sample_data.generator import GenerationSummary, generate
+from pipelines.tools.sample_data.config import DirtRates, Volumes
+from pipelines.tools.sample_data.generator import GenerationSummary, generate
 
 __all__ = ["DirtRates", "GenerationSummary", "Volumes", "generate"]

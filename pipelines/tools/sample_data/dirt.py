@@ -1,7 +1,7 @@
 """Dirt: the ways real exports get messy, applied on purpose and written down in a log.
 
 Every file is first built clean (all cells as text in the system's normal format). Then dirt is
-applied to randomly chosen cells or rows at the rates of :class:`~pipelines.sample_data.config.DirtRates`
+applied to randomly chosen cells or rows at the rates of :class:`~pipelines.tools.sample_data.config.DirtRates`
 and each change is recorded (which row, which column, what kind of dirt, what the cell now holds and
 what it held before). Finally some rows are written twice (exact duplicates, directly below the
 original). The log becomes ``dirt.parquet`` in the ground truth.
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data.timeline import EXCEL_EPOCH_OFFSET, SECONDS_PER_DAY
+from pipelines.tools.sample_data.timeline import EXCEL_EPOCH_OFFSET, SECONDS_PER_DAY
 
 BAD_DATES: tuple[str, ...] = ("2024-13-45", "N/A", "待定", "0000-00-00", "2025-02-30", "31/31/2024")
 BAD_AMOUNTS: tuple[str, ...] = ("abc", "#VALUE!", "面议", "见合同")

@@ -26,7 +26,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+# The shipped settings files live with the code location (pipelines/), as data: read by path, the
+# pipelines package is never imported from here.
+PACKAGE_DIR = Path(__file__).resolve().parents[2] / "pipelines"
 SHIPPED_SETTINGS_FILE = PACKAGE_DIR / "settings.toml"
 SHIPPED_EXPORT_KINDS_FILE = PACKAGE_DIR / "export_kinds.toml"
 
@@ -46,6 +48,8 @@ FREE_KEY_TABLES = frozenset({"key_accounts.industry_points", "key_accounts.compa
 # Settings that may be given although the shipped file leaves them out, because their default is
 # another setting: [actions] evaluation_days defaults to [churn] horizon_days.
 OPTIONAL_KEYS = {"actions.evaluation_days": int}
+# Settings that take "auto" or a number.
+AUTO_OR_NUMBER = frozenset({"quality.max_order_line_amount"})
 
 
 def _type_name(value: Any) -> str:
@@ -97,6 +101,9 @@ def settings_problems(changes: dict[str, Any], shipped: dict[str, Any], where: s
             known = sorted({k for item in default for k in item})
             for number, item in enumerate(value, start=1):
                 problems += [_unknown(k, f"[[{path}]] number {number}: ", known) for k in item if k not in known]
+        elif path in AUTO_OR_NUMBER:
+            if not (value == "auto" or (isinstance(value, int | float) and not isinstance(value, bool))):
+                problems.append(f'{path} must be "auto" or a number, got {_type_name(value)} {value!r}')
         elif not _same_kind(value, default):
             problems.append(f"{path} must be {_type_name(default)} like the shipped {default!r}, "
                             f"got {_type_name(value)} {value!r}")

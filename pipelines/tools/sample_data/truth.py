@@ -22,10 +22,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data.config import ORDER_STATUSES_EN
-from pipelines.sample_data.customers import Population
-from pipelines.sample_data.sales import SalesHistory
-from pipelines.sample_data.writers import OutputFile
+from pipelines.tools.sample_data.config import ORDER_STATUSES_EN
+from pipelines.tools.sample_data.customers import Population
+from pipelines.tools.sample_data.sales import SalesHistory
+from pipelines.tools.sample_data.writers import OutputFile
 
 DIRT_COLUMNS: tuple[str, ...] = ("file", "sheet", "row", "kind", "column", "dirt_type", "recoverable", "value",
                                  "clean_value")

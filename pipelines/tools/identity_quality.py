@@ -38,7 +38,7 @@ the pairs of records put in one customer by the pipeline versus by the truth; re
 customer are singletons. ``pairwise_precision = pairs in both / pipeline pairs`` and
 ``pairwise_recall = pairs in both / true pairs``. Customers with many tickets weigh more here.
 
-Run ``python -m assets.core.identity_quality WAREHOUSE TRUTH_DIR`` to print the figures.
+Run ``python -m pipelines.tools.identity_quality WAREHOUSE TRUTH_DIR`` to print the figures.
 """
 
 from __future__ import annotations

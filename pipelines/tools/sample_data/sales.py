@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data import dirt as d
-from pipelines.sample_data.catalog import Catalog
-from pipelines.sample_data.config import (
+from pipelines.tools.sample_data import dirt as d
+from pipelines.tools.sample_data.catalog import Catalog
+from pipelines.tools.sample_data.config import (
     ORDER_STATUS_WEIGHTS,
     ORDER_STATUSES_CN,
     ORDER_STATUSES_EN,
@@ -40,9 +40,9 @@ from pipelines.sample_data.config import (
     DirtRates,
     Volumes,
 )
-from pipelines.sample_data.customers import Population
-from pipelines.sample_data.timeline import SECONDS_PER_DAY, sample_event_days, sample_second_of_day
-from pipelines.sample_data.writers import SALES_CN, SALES_EN, CsvWriter, OutputFile, copy_file
+from pipelines.tools.sample_data.customers import Population
+from pipelines.tools.sample_data.timeline import SECONDS_PER_DAY, sample_event_days, sample_second_of_day
+from pipelines.tools.sample_data.writers import SALES_CN, SALES_EN, CsvWriter, OutputFile, copy_file
 
 DISCOUNT_PERCENTS = np.array([5, 8, 10, 12, 15, 20])
 CHUNK_ROWS = 2_000_000  # order lines built and written at a time (bounds memory for big histories)
@@ -274,7 +274,7 @@ def write_sales(
 
 def _dirty_sales(rng: np.random.Generator, draft: d.Draft, variant: pl.Series, company: pl.Series,
                  epoch: np.ndarray, amount: np.ndarray, unit_price: np.ndarray, rates: DirtRates) -> None:
-    """Apply the sales dirt of one file (see :class:`~pipelines.sample_data.config.DirtRates`).
+    """Apply the sales dirt of one file (see :class:`~pipelines.tools.sample_data.config.DirtRates`).
     ``variant`` is the ERP name variant of each row's customer (null if none), ``company`` the CRM name."""
     variant_rows = np.flatnonzero(variant.is_not_null().to_numpy())
     # The ERP master already holds the variant (the frame was built with it): only log it.

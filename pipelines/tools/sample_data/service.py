@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from pipelines.sample_data import dirt as d
-from pipelines.sample_data.config import (
+from pipelines.tools.sample_data import dirt as d
+from pipelines.tools.sample_data.config import (
     TICKET_CATEGORIES,
     TICKET_CATEGORY_WEIGHTS,
     TICKET_CATEGORY_WEIGHTS_DRIFT,
@@ -31,9 +31,9 @@ from pipelines.sample_data.config import (
     DirtRates,
     Volumes,
 )
-from pipelines.sample_data.customers import Population
-from pipelines.sample_data.timeline import SECONDS_PER_DAY, sample_timed_events
-from pipelines.sample_data.writers import (
+from pipelines.tools.sample_data.customers import Population
+from pipelines.tools.sample_data.timeline import SECONDS_PER_DAY, sample_timed_events
+from pipelines.tools.sample_data.writers import (
     CELL_BLANK,
     CELL_DATE,
     CELL_NUMBER,

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines.sample_data --customers 2000 --seed 7 --out data/inbox``.
+"""Command line: ``python -m pipelines.tools.sample_data --customers 2000 --seed 7 --out data/inbox``.
 
 Writes sample exports into ``<out>/<source>/`` and the ground truth into ``--truth`` (by default a
 ``truth`` folder next to the inbox), then prints what was written.
@@ -13,8 +13,8 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
-from pipelines.sample_data.config import SOURCES, DirtRates
-from pipelines.sample_data.generator import generate
+from pipelines.tools.sample_data.config import SOURCES, DirtRates
+from pipelines.tools.sample_data.generator import generate
 
 
 def _sources(text: str) -> list[str]:
@@ -37,7 +37,7 @@ def _pad(text: str, width: int) -> str:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (kept separate so tests and docs can inspect it)."""
     parser = argparse.ArgumentParser(
-        prog="python -m pipelines.sample_data",
+        prog="python -m pipelines.tools.sample_data",
         description="Generate realistic, deliberately dirty CRM/ERP/helpdesk/e-mail exports plus ground truth.",
     )
     parser.add_argument("--customers", type=int, default=2000, help="number of buying customers (default 2000)")
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-        logging.getLogger("pipelines.sample_data").setLevel(logging.INFO)
+        logging.getLogger("pipelines.tools.sample_data").setLevel(logging.INFO)
     truth = args.truth if args.truth is not None else args.out.parent / "truth"
     summary = generate(
         out_dir=args.out,
