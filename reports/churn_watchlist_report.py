@@ -9,6 +9,7 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
 from assets.common.tables import fetch_dicts, table_exists
 from reports.outcome import build_report
 from reports.prediction_status import CHURN_SCORES as CHURN_STATUS
@@ -33,7 +34,7 @@ CHURN_SCORES = "analytics.churn_scores"
 ACTIONS = "analytics.next_best_actions"
 KEY_ACCOUNTS = "analytics.key_accounts"
 WATCH_TIERS = ("high", "medium")
-DEFAULT_WATCHLIST_SIZE = 500
+DEFAULT_WATCHLIST_SIZE = int(shipped("reports", "watchlist_size"))
 CONTROL_ACTION = "control_no_action"
 NO_ACTION = "none"
 

@@ -12,6 +12,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.analytics import ANALYTICS_ASSETS
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
 from assets.common.tables import fetch_dicts, table_exists
 from assets.ingest.assets import RAW_ASSETS
 from assets.staging.assets import STAGING_ASSETS
@@ -44,12 +45,12 @@ RECONCILIATION = "quality.reconciliation"
 REJECTIONS = "quality.file_rejections"
 LOAD_LOG = "raw.load_log"
 # Runs shown in the chart and history table ([reports] quality_history_runs), rows of the longer tables.
-DEFAULT_HISTORY_RUNS = 30
+DEFAULT_HISTORY_RUNS = int(shipped("reports", "quality_history_runs"))
 LIST_LIMIT = 200
 # Scorecard colours ([reports] quality_score_good / quality_score_warn): green at or above good, amber
 # at or above warn, red below.
-DEFAULT_SCORE_GOOD = 0.98
-DEFAULT_SCORE_WARN = 0.90
+DEFAULT_SCORE_GOOD = float(shipped("reports", "quality_score_good"))
+DEFAULT_SCORE_WARN = float(shipped("reports", "quality_score_warn"))
 SERIES = (("passed", "ERROR", "#2f855a"), ("passed", "WARN", "#8fd19e"),
           ("failed", "ERROR", "#c53030"), ("failed", "WARN", "#e0b43a"))
 

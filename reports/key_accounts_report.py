@@ -8,7 +8,9 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
 from assets.common.tables import fetch_dicts, table_exists
+from assets.common.vocabulary import KEY_GRADES
 from reports.outcome import build_report
 from reports.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.prediction_status import CLV as CLV_STATUS
@@ -29,14 +31,13 @@ from reports.table_reports import (
 )
 
 STEM = "key_accounts"
-KEY_GRADES = ("VIP", "A")
 KEY_ACCOUNTS = "analytics.key_accounts"
 CHURN_SCORES = "analytics.churn_scores"
 # At most this many accounts are listed ([reports] key_accounts_max_rows): about 600 bytes each, so
 # the page stays well under 10 MB; the summary cards always count every VIP and A account.
-DEFAULT_MAX_ROWS = 10000
+DEFAULT_MAX_ROWS = int(shipped("reports", "key_accounts_max_rows"))
 # Rows laid out at first; the rest are revealed by "show more" (10,000 laid-out rows take ~4 s to render).
-DEFAULT_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = int(shipped("reports", "key_accounts_page_size"))
 
 STRINGS = {
     "zh": {

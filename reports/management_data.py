@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 
 from assets.common.tables import fetch_dicts, table_exists
+from assets.common.vocabulary import CHURN_MODELS
 
 # The KPI cards of the executive summary, in display order (ids of analytics.kpi_definitions).
 CARD_KPIS = ("customers", "active_customers", "revenue", "average_order_value", "repurchase_rate",
@@ -33,7 +34,7 @@ CORE_TABLES = ("customers", "orders", "order_lines", "interactions", "opportunit
 LIFECYCLE_ORDER = ("potential", "new", "active", "loyal", "at_risk", "reactivated", "churned")
 RISK_ORDER = ("high", "medium", "low")
 VALUE_TIER_ORDER = ("high", "normal", "low")
-MODEL_ORDER = ("recency_rule", "bgnbd_score", "logistic_regression", "gradient_boosting")
+MODEL_ORDER = CHURN_MODELS
 METRIC_ORDER = ("roc_auc", "pr_auc", "brier_score", "top_decile_lift")
 
 

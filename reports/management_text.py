@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from assets.common.vocabulary import CHURN_MODEL_NAMES, RISK_TIER_NAMES, STAGE_NAMES, VALUE_TIER_NAMES
 from reports.formatting import Formatter
 
 _MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -143,19 +144,10 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
-STAGES = {
-    "en": {"potential": "Prospect", "new": "New", "active": "Active", "loyal": "Loyal", "at_risk": "At risk",
-           "reactivated": "Reactivated", "churned": "Churned", "none": "First appearance"},
-}
-RISK_TIERS = {"zh": {"high": "高风险", "medium": "中风险", "low": "低风险"},
-              "en": {"high": "High", "medium": "Medium", "low": "Low"}}
-VALUE_TIERS = {"en": {"high": "High value", "normal": "Normal", "low": "Low value"}}
-MODELS = {
-    "zh": {"recency_rule": "最近购买间隔规则", "bgnbd_score": "BG/NBD 购买模型评分", "logistic_regression": "逻辑回归",
-           "gradient_boosting": "梯度提升树"},
-    "en": {"recency_rule": "recency rule", "bgnbd_score": "BG/NBD purchase-model score",
-           "logistic_regression": "logistic regression", "gradient_boosting": "gradient boosting"},
-}
+STAGES = STAGE_NAMES
+RISK_TIERS = RISK_TIER_NAMES
+VALUE_TIERS = VALUE_TIER_NAMES
+MODELS = CHURN_MODEL_NAMES
 METRICS = {
     "zh": {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "brier_score": "Brier 分数", "top_decile_lift": "前 10% 提升度"},
     "en": {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "brier_score": "Brier score",

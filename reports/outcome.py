@@ -23,6 +23,7 @@ import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
 from assets.common.status import AssetStatus, failure_status, ok_status, record_status
 from reports.publish import LATEST, generation_time, publish_report
 from reports.shareable import known_folders, shareable_text, strip_known_folders
@@ -31,8 +32,8 @@ from reports.table_reports import render_pages, report_settings
 
 # render(conn, as_of, generated_at, currency_symbol, thresholds) → {language: html}
 Renderer = Callable[[duckdb.DuckDBPyConnection, date, datetime, str, dict[str, Any]], dict[str, str]]
-DEFAULT_LANGUAGE = "zh"
-DEFAULT_CURRENCY = "¥"
+DEFAULT_LANGUAGE = str(shipped("reports", "default_language"))
+DEFAULT_CURRENCY = str(shipped("reports", "currency_symbol"))
 
 FAILED_PAGE = {
     "zh": {"heading": "本次运行未能生成此报告",

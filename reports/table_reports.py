@@ -33,6 +33,7 @@ from typing import Any
 import duckdb
 
 from assets.common.tables import fetch_dicts
+from assets.common.vocabulary import GRADE_NAMES, RISK_TIER_SHORT_NAMES, RISK_TIERS
 from reports.page import page_context
 from reports.rendering import template_environment
 from reports.strings import LANGUAGES
@@ -97,14 +98,11 @@ def decimal_to_float(row: dict) -> dict:
 
 # --- wording of codes ----------------------------------------------------------------------------
 
-GRADE_LABELS = {
-    "zh": {"VIP": "VIP", "A": "A 类", "B": "B 类", "C": "C 类"},
-    "en": {"VIP": "VIP", "A": "A", "B": "B", "C": "C"},
-}
-TIERS = ("high", "medium", "low")
+GRADE_LABELS = GRADE_NAMES
+TIERS = RISK_TIERS
 TIER_LABELS = {
-    "zh": {"high": "高", "medium": "中", "low": "低", None: "未评分"},
-    "en": {"high": "High", "medium": "Medium", "low": "Low", None: "Not scored"},
+    "zh": {**RISK_TIER_SHORT_NAMES["zh"], None: "未评分"},
+    "en": {**RISK_TIER_SHORT_NAMES["en"], None: "Not scored"},
 }
 TIER_RANK = {"high": 3, "medium": 2, "low": 1}
 FLAGS = ("interaction_drop", "spend_drop", "complaint_spike")

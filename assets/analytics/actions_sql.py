@@ -46,9 +46,10 @@ from typing import Any
 
 import duckdb
 
-from assets.analytics.lifecycle_sql import STAGE_ZH
 from assets.analytics.rfm_sql import VALUE_TIERS_ZH
 from assets.common.consistency import built_for_other_dates
+from assets.common.settings import shipped
+from assets.common.vocabulary import GRADES, LIFECYCLE_STAGES, RISK_TIERS
 
 NO_ACTION = "no_action"
 CONTROL_ACTION = "control_no_action"
@@ -56,9 +57,7 @@ CONTROL_LABEL_EN = "Control group: no playbook action"
 CONTROL_LABEL_ZH = "对照组：本期不采取行动"
 ALL_ACTIONS = "all"
 RESERVED_ACTIONS = (CONTROL_ACTION, ALL_ACTIONS)
-GRADES = ("VIP", "A", "B", "C")
-RISK_TIERS = ("high", "medium", "low")
-LIFECYCLE_STAGES = tuple(STAGE_ZH)
+
 VALUE_TIERS = tuple(VALUE_TIERS_ZH)
 # Hex digits of the md5 read as the control-group number (52 bits: exact in a double and a BIGINT).
 HASH_DIGITS = 13
@@ -321,12 +320,12 @@ _SECTION_KEYS = ("control_share", "control_salt", "complaint_days", "price_sensi
 class ActionSettings:
     """The ``[actions]`` section of settings.toml with its ``[[actions.playbook]]`` rules, validated."""
 
-    control_share: float = 0.10
-    control_salt: str = "nba-control-v1"
-    complaint_days: int = 90
-    price_sensitive_share: float = 0.5
-    price_lookback_days: int = 730
-    evaluation_days: int = 90
+    control_share: float = float(shipped("actions", "control_share"))
+    control_salt: str = str(shipped("actions", "control_salt"))
+    complaint_days: int = int(shipped("actions", "complaint_days"))
+    price_sensitive_share: float = float(shipped("actions", "price_sensitive_share"))
+    price_lookback_days: int = int(shipped("actions", "price_lookback_days"))
+    evaluation_days: int = int(shipped("churn", "horizon_days"))
     playbook: tuple[PlaybookRule, ...] = ()
 
     @classmethod

@@ -16,6 +16,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from assets.common.settings import shipped
 from assets.common.tables import table_exists
 
 
@@ -23,24 +24,24 @@ from assets.common.tables import table_exists
 class ChurnSettings:
     """The ``[churn]`` section of the settings file (see pipelines/settings.toml)."""
 
-    horizon_days: int = 90
-    trend_days: int = 90
-    population_days: int = 365
-    selection_metric: str = "roc_auc"
-    risk_high: float = 0.6
-    risk_medium: float = 0.3
-    min_training_customers: int = 100
-    min_churners: int = 10
-    max_training_rows: int = 200_000
-    training_cutoffs: int = 6
-    min_history_days: int = 30
-    min_label_horizon_days: int = 14
-    reason_min_contribution: float = 0.01
-    interaction_drop_share: float = 0.5
-    interaction_drop_min_previous: int = 2
-    spend_drop_share: float = 0.5
-    complaint_spike_min: int = 2
-    seed: int = 7
+    horizon_days: int = int(shipped("churn", "horizon_days"))
+    trend_days: int = int(shipped("churn", "trend_days"))
+    population_days: int = int(shipped("churn", "population_days"))
+    selection_metric: str = str(shipped("churn", "selection_metric"))
+    risk_high: float = float(shipped("churn", "risk_high"))
+    risk_medium: float = float(shipped("churn", "risk_medium"))
+    min_training_customers: int = int(shipped("churn", "min_training_customers"))
+    min_churners: int = int(shipped("churn", "min_churners"))
+    max_training_rows: int = int(shipped("churn", "max_training_rows"))
+    training_cutoffs: int = int(shipped("churn", "training_cutoffs"))
+    min_history_days: int = int(shipped("churn", "min_history_days"))
+    min_label_horizon_days: int = int(shipped("churn", "min_label_horizon_days"))
+    reason_min_contribution: float = float(shipped("churn", "reason_min_contribution"))
+    interaction_drop_share: float = float(shipped("churn", "interaction_drop_share"))
+    interaction_drop_min_previous: int = int(shipped("churn", "interaction_drop_min_previous"))
+    spend_drop_share: float = float(shipped("churn", "spend_drop_share"))
+    complaint_spike_min: int = int(shipped("churn", "complaint_spike_min"))
+    seed: int = int(shipped("churn", "seed"))
 
     @classmethod
     def from_thresholds(cls, thresholds: dict[str, Any]) -> ChurnSettings:

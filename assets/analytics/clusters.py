@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
 from assets.common.tables import table_exists
 
 
@@ -24,14 +25,14 @@ from assets.common.tables import table_exists
 class ClusterSettings:
     """The ``[clusters]`` section of settings.toml."""
 
-    k_min: int = 2
-    k_max: int = 8
-    seed: int = 42
-    silhouette_sample: int = 10000
-    activity_window_days: int = 365
-    trait_min_z: float = 0.5
-    n_init: int = 4
-    max_traits: int = 3
+    k_min: int = int(shipped("clusters", "k_min"))
+    k_max: int = int(shipped("clusters", "k_max"))
+    seed: int = int(shipped("clusters", "seed"))
+    silhouette_sample: int = int(shipped("clusters", "silhouette_sample"))
+    activity_window_days: int = int(shipped("clusters", "activity_window_days"))
+    trait_min_z: float = float(shipped("clusters", "trait_min_z"))
+    n_init: int = int(shipped("clusters", "n_init"))
+    max_traits: int = int(shipped("clusters", "max_traits"))
 
     @classmethod
     def from_thresholds(cls, section: Mapping[str, Any]) -> "ClusterSettings":

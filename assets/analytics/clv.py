@@ -17,6 +17,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
 from assets.common.status import DEGRADED, AssetStatus, failure_status, ok_status, record_status
 
 if TYPE_CHECKING:
@@ -33,9 +34,9 @@ LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ClvSettings:
-    annual_discount_rate: float = 0.10
-    min_customers: int = 20
-    min_repeat_customers: int = 10
+    annual_discount_rate: float = float(shipped("clv", "annual_discount_rate"))
+    min_customers: int = int(shipped("clv", "min_customers"))
+    min_repeat_customers: int = int(shipped("clv", "min_repeat_customers"))
 
     @property
     def monthly_discount_rate(self) -> float:

@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from assets.common.masking import mask_email_sql, mask_phone_sql
+from assets.common.settings import shipped
 
-DEFAULT_ACTIVITY_WINDOWS = (30, 90, 365)
+DEFAULT_ACTIVITY_WINDOWS = tuple(shipped("customer_360", "activity_windows_days"))
 # The marketing e-mail rates look at messages sent in this many days up to the as-of date.
 EMAIL_WINDOW_DAYS = 90
 

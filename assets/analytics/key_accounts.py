@@ -16,18 +16,15 @@ from assets.analytics.customer_360_sql import activity_windows
 from assets.common.consistency import built_for
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
+from assets.common.vocabulary import GRADES
 
-GRADES = ("VIP", "A", "B", "C")
 # Revenue, orders and complaints of the key-account table look back this many months.
 LOOKBACK_MONTHS = 12
 # The percentile-rank value of a customer who has no value for a part (no NPS answer, no prediction).
 NEUTRAL = 50.0
 
 # Used when the settings file has no points tables (an older copy of settings.toml).
-DEFAULT_INDUSTRY_POINTS = {"金融": 90, "互联网": 80, "医疗": 75, "制造业": 70, "物流": 60, "教育": 55,
-                           "零售": 50, "餐饮": 40}
-DEFAULT_COMPANY_SIZE_POINTS = {"1-49": 25, "50-199": 50, "200-999": 75, "1000+": 100}
-
 PROFILE_TABLE = "analytics.customer_360"
 TEMP_PROFILE_TABLE = "key_accounts_profile"
 
@@ -36,17 +33,18 @@ TEMP_PROFILE_TABLE = "key_accounts_profile"
 class KeyAccountSettings:
     """The ``[key_accounts]`` section of settings.toml, validated."""
 
-    weight_purchasing_power: float = 0.5
-    weight_loyalty: float = 0.3
-    weight_potential: float = 0.2
-    vip_share: float = 0.05
-    a_share: float = 0.15
-    b_share: float = 0.30
-    follow_up_days: dict[str, int] = field(default_factory=lambda: {"VIP": 14, "A": 30, "B": 60, "C": 90})
-    industry_points: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INDUSTRY_POINTS))
-    industry_points_default: float = 50.0
-    company_size_points: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_COMPANY_SIZE_POINTS))
-    company_size_points_default: float = 50.0
+    weight_purchasing_power: float = float(shipped("key_accounts", "weight_purchasing_power"))
+    weight_loyalty: float = float(shipped("key_accounts", "weight_loyalty"))
+    weight_potential: float = float(shipped("key_accounts", "weight_potential"))
+    vip_share: float = float(shipped("key_accounts", "vip_share"))
+    a_share: float = float(shipped("key_accounts", "a_share"))
+    b_share: float = float(shipped("key_accounts", "b_share"))
+    follow_up_days: dict[str, int] = field(default_factory=lambda: shipped("key_accounts", "follow_up_days"))
+    industry_points: dict[str, float] = field(default_factory=lambda: shipped("key_accounts", "industry_points"))
+    industry_points_default: float = float(shipped("key_accounts", "industry_points_default"))
+    company_size_points: dict[str, float] = field(
+        default_factory=lambda: shipped("key_accounts", "company_size_points"))
+    company_size_points_default: float = float(shipped("key_accounts", "company_size_points_default"))
 
     @classmethod
     def from_thresholds(cls, thresholds: dict[str, Any] | None) -> "KeyAccountSettings":

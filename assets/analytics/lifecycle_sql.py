@@ -35,18 +35,11 @@ from typing import Any
 
 import duckdb
 
-STAGES: tuple[tuple[str, str], ...] = (
-    ("potential", "潜在"),
-    ("new", "新客"),
-    ("reactivated", "回流"),
-    ("churned", "流失"),
-    ("at_risk", "风险"),
-    ("loyal", "忠诚"),
-    ("active", "活跃"),
-)
+from assets.common.vocabulary import FIRST_SEEN_STAGE, LIFECYCLE_STAGES, STAGE_NAMES
+
+STAGES: tuple[tuple[str, str], ...] = tuple((stage, STAGE_NAMES["zh"][stage]) for stage in LIFECYCLE_STAGES)
 STAGE_ZH = dict(STAGES)
-FIRST_SEEN_STAGE = "none"
-FIRST_SEEN_STAGE_ZH = "首次出现"
+FIRST_SEEN_STAGE_ZH = STAGE_NAMES["zh"][FIRST_SEEN_STAGE]
 
 _INT_KEYS = ("new_days", "reactivated_days", "churn_days", "at_risk_min_days", "loyal_min_orders",
              "loyal_min_tenure_days", "history_months")

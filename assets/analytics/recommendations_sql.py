@@ -44,6 +44,7 @@ from typing import Any
 
 import duckdb
 
+from assets.common.settings import shipped
 from assets.common.tables import table_exists
 
 SIM_UNITS = 1_000_000_000  # similarities are summed as integers in units of 1e-9
@@ -63,13 +64,13 @@ class RecommendationSettings:
     """The ``[recommendations]`` section of settings.toml, plus the backtest horizon
     ``[churn] horizon_days``."""
 
-    top_n: int = 3
-    exclude_recent_days: int = 90
-    history_days: int = 730
-    neighbours_per_item: int = 20
-    min_co_customers: int = 2
-    popularity_days: int = 90
-    horizon_days: int = 90
+    top_n: int = int(shipped("recommendations", "top_n"))
+    exclude_recent_days: int = int(shipped("recommendations", "exclude_recent_days"))
+    history_days: int = int(shipped("recommendations", "history_days"))
+    neighbours_per_item: int = int(shipped("recommendations", "neighbours_per_item"))
+    min_co_customers: int = int(shipped("recommendations", "min_co_customers"))
+    popularity_days: int = int(shipped("recommendations", "popularity_days"))
+    horizon_days: int = int(shipped("churn", "horizon_days"))
 
     @classmethod
     def from_thresholds(cls, thresholds: Mapping[str, Any]) -> RecommendationSettings:

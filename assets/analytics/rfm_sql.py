@@ -20,7 +20,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-VALUE_TIERS_ZH = {"high": "高价值", "normal": "普通", "low": "低价值"}
+from assets.common.settings import shipped
+from assets.common.vocabulary import VALUE_TIER_NAMES
+
+VALUE_TIERS_ZH = VALUE_TIER_NAMES["zh"]
 
 
 @dataclass(frozen=True)
@@ -40,12 +43,12 @@ class SegmentRule:
 class RfmSettings:
     """The ``[rfm]`` section of settings.toml."""
 
-    lookback_days: int = 730
-    bins: int = 5
-    value_tier_high_share: float = 0.2
-    value_tier_low_share: float = 0.5
-    abc_a_share: float = 0.8
-    abc_b_share: float = 0.95
+    lookback_days: int = int(shipped("rfm", "lookback_days"))
+    bins: int = int(shipped("rfm", "bins"))
+    value_tier_high_share: float = float(shipped("rfm", "value_tier_high_share"))
+    value_tier_low_share: float = float(shipped("rfm", "value_tier_low_share"))
+    abc_a_share: float = float(shipped("rfm", "abc_a_share"))
+    abc_b_share: float = float(shipped("rfm", "abc_b_share"))
     segments: tuple[SegmentRule, ...] = ()
 
     @classmethod

@@ -135,6 +135,12 @@ def _parsed_toml(identity: tuple[str, int, int]) -> dict[str, Any]:
         return tomllib.load(handle)
 
 
+def shipped(section: str, key: str) -> Any:
+    """The shipped value of one setting, from ``pipelines/settings.toml``: the one place a default is
+    written. The settings classes take their defaults from here (a copy each time)."""
+    return copy.deepcopy(_parsed_toml(_file_identity(SHIPPED_SETTINGS_FILE))[section][key])
+
+
 def load_thresholds(path: str | Path | None = None) -> dict[str, Any]:
     """The business thresholds (a nested dictionary): the shipped ``settings.toml``, with the keys of
     the settings file ``path`` (when given) over it, so that file needs only the keys it changes."""

@@ -22,6 +22,8 @@ from typing import Any
 
 import duckdb
 
+from assets.common.settings import shipped
+
 DECIMAL_SEPARATORS = ("auto", ".", ",")
 # Money is exact to the fen.
 MONEY = "DECIMAL(18, 2)"
@@ -46,7 +48,7 @@ class NumberSettings:
     """``[staging] decimal_separator``: "auto" (decide from the values, "." without evidence), or "."
     / "," for columns whose own values do not tell."""
 
-    decimal_separator: str = "auto"
+    decimal_separator: str = str(shipped("staging", "decimal_separator"))
 
     @classmethod
     def from_thresholds(cls, thresholds: Mapping[str, Any] | None) -> NumberSettings:

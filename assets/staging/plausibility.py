@@ -24,11 +24,12 @@ from typing import Any
 
 import duckdb
 
+from assets.common.settings import shipped
 from assets.common.tables import table_exists
 
-DEFAULT_QUANTILE = 0.99
-DEFAULT_MULTIPLE = Decimal(1000)
-DEFAULT_FLOOR = Decimal(1_000_000)
+DEFAULT_QUANTILE = float(shipped("quality", "plausible_amount_quantile"))
+DEFAULT_MULTIPLE = Decimal(str(shipped("quality", "plausible_amount_multiple")))
+DEFAULT_FLOOR = Decimal(str(shipped("quality", "plausible_amount_floor")))
 # The quantile always leaves out at least this many of the largest amounts.
 LARGEST_IGNORED = 2
 

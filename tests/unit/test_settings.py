@@ -84,3 +84,34 @@ def test_the_as_of_date_follows_the_staged_sales_of_the_run():
     assert settings.run_as_of(conn) == date(2024, 6, 1)  # staged again: resolved again
     configured = PipelineSettings(inbox_dir="", reports_dir="", as_of="2023-12-31")
     assert configured.run_as_of(conn) == date(2023, 12, 31)
+
+
+def test_every_settings_model_takes_its_defaults_from_the_shipped_file():
+    """Each section's defaults are written once, in pipelines/settings.toml: a settings model built
+    with no arguments equals the one read from the shipped file."""
+    from assets.analytics.actions_sql import ActionSettings
+    from assets.analytics.churn_features import ChurnSettings
+    from assets.analytics.clusters import ClusterSettings
+    from assets.analytics.clv import ClvSettings
+    from assets.analytics.key_accounts import KeyAccountSettings
+    from assets.analytics.recommendations_sql import RecommendationSettings
+    from assets.analytics.rfm_sql import RfmSettings
+    from assets.ingest.options import IngestOptions
+    from assets.staging.numbers import NumberSettings
+    from assets.staging.plausibility import PlausibilitySettings
+
+    shipped = load_thresholds()
+    assert ChurnSettings() == ChurnSettings.from_thresholds(shipped)
+    assert ClusterSettings() == ClusterSettings.from_thresholds(shipped["clusters"])
+    assert ClvSettings() == ClvSettings.from_thresholds(shipped)
+    assert KeyAccountSettings() == KeyAccountSettings.from_thresholds(shipped)
+    assert RecommendationSettings() == RecommendationSettings.from_thresholds(shipped)
+    assert IngestOptions() == IngestOptions.from_thresholds(shipped)
+    assert NumberSettings() == NumberSettings.from_thresholds(shipped)
+    assert PlausibilitySettings() == PlausibilitySettings.from_thresholds(shipped)
+    rfm = RfmSettings.from_thresholds(shipped["rfm"])
+    assert {k: v for k, v in vars(RfmSettings()).items() if k != "segments"} == {
+        k: v for k, v in vars(rfm).items() if k != "segments"}
+    actions = ActionSettings.from_thresholds(shipped)
+    assert {k: v for k, v in vars(ActionSettings()).items() if k not in ("playbook", "segment_names")} == {
+        k: v for k, v in vars(actions).items() if k not in ("playbook", "segment_names")}
