@@ -4,12 +4,12 @@ each report (`<stem>_built_as_configured`, red when the report could not be gene
 from dagster import AssetKey
 
 from checks.status_checks import build_status_check
-from reports.catalog import REPORTS
-from reports.churn_watchlist_report import churn_watchlist_report
-from reports.data_quality_report import data_quality_report
-from reports.index_page import reports_index
-from reports.key_accounts_report import key_accounts_report
-from reports.management_report import management_report
+from reports.churn_watchlist.asset import churn_watchlist_report
+from reports.common.catalog import REPORTS
+from reports.data_quality.asset import data_quality_report
+from reports.index.asset import reports_index
+from reports.key_accounts.asset import key_accounts_report
+from reports.management.asset import management_report
 
 REPORT_ASSETS = [
     management_report,

@@ -31,8 +31,8 @@ from dagster import AssetSelection, DagsterInstance, materialize
 from assets.common.settings import PathSettings
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from pipelines.tools.sample_data import generate
-from reports.catalog import REPORTS
-from reports.charts import plotly_script
+from reports.common.catalog import REPORTS
+from reports.common.charts import plotly_script
 from tests.conftest import materialize_all
 
 HOSTILE_PAYLOAD = '<script>window.__xss=1</script><img src=x onerror="window.__xss=2">'

@@ -12,8 +12,8 @@ import duckdb
 import pytest
 from dagster import AssetKey, AssetSelection, asset, materialize
 
-from assets.analytics.actions import ACTION_ASSETS
-from assets.analytics.actions_sql import (
+from assets.analytics.actions.asset import ACTION_ASSETS
+from assets.analytics.actions.logic import (
     CONTROL_ACTION,
     DEFAULT_PLAYBOOK,
     HISTORY_DDL,
@@ -33,7 +33,7 @@ from assets.analytics.actions_sql import (
 )
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.settings import load_thresholds
-from checks.actions_checks import ACTION_CHECKS, control_outcomes, control_share_outcomes, one_row_outcomes
+from checks.analytics.actions import ACTION_CHECKS, control_outcomes, control_share_outcomes, one_row_outcomes
 from pipelines.definitions import ALL_ASSETS, build_resources
 from tests.conftest import query
 from tests.inbox_builders import four_source_inbox

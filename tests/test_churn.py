@@ -14,17 +14,17 @@ import pytest
 from dagster import AssetKey, AssetSelection, materialize
 from polars.testing import assert_frame_equal
 
-import assets.analytics.churn_training as churn_training
-from assets.analytics.churn import CHURN_TABLES, build_churn
-from assets.analytics.churn_artefacts import load_churn_model, score_with_saved_model
-from assets.analytics.churn_features import ChurnSettings, available_groups, build_features, feature_columns
-from assets.analytics.churn_metrics import better, calibration_by_decile, churn_metrics, top_decile_lift
-from assets.analytics.churn_models import fit_candidate, label_free_model
-from assets.analytics.churn_reasons import top_reasons
-from assets.analytics.churn_training import early_warnings, plan_training, run_churn, select_model
+import assets.analytics.churn.training as churn_training
+from assets.analytics.churn.artefacts import load_churn_model, score_with_saved_model
+from assets.analytics.churn.asset import CHURN_TABLES, build_churn
+from assets.analytics.churn.features import ChurnSettings, available_groups, build_features, feature_columns
+from assets.analytics.churn.metrics import better, calibration_by_decile, churn_metrics, top_decile_lift
+from assets.analytics.churn.models import fit_candidate, label_free_model
+from assets.analytics.churn.reasons import top_reasons
+from assets.analytics.churn.training import early_warnings, plan_training, run_churn, select_model
 from assets.common.settings import load_thresholds
 from assets.common.status import read_status
-from checks.churn_checks import CHURN_CHECKS, coverage_outcomes, model_choice_outcomes, score_outcomes
+from checks.analytics.churn import CHURN_CHECKS, coverage_outcomes, model_choice_outcomes, score_outcomes
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from pipelines.tools.sample_data import DirtRates, generate
 from tests.churn_data import as_known_at, empty_core, insert, orders_core, synthetic_core
@@ -619,8 +619,8 @@ def test_generator_cuts_the_exports_and_keeps_the_future_in_the_truth(tmp_path):
 def test_a_shortened_plan_that_ships_a_baseline_does_not_claim_a_learnt_model():
     """Seen on a short real log (horizon as long as the history): the learnt models lost to BG/NBD on
     the 67-day backtest and BG/NBD shipped, but the status said "Learnt from 67-day outcomes"."""
-    from assets.analytics.churn_models import FittedChurnModel
-    from assets.analytics.churn_training import TrainingPlan, _learned_health
+    from assets.analytics.churn.models import FittedChurnModel
+    from assets.analytics.churn.training import TrainingPlan, _learned_health
 
     plan = TrainingPlan(date(1997, 10, 27), 300, 67, 299, shipped_cutoffs=(date(1997, 8, 21),) * 4)
     why = ("Not enough history for the 300-day horizon", "历史不足")

@@ -8,7 +8,7 @@ import duckdb
 import numpy as np
 import pytest
 
-from assets.analytics.clusters import (
+from assets.analytics.clusters.asset import (
     ClusterSettings,
     _traits,
     build_clusters,
@@ -17,7 +17,7 @@ from assets.analytics.clusters import (
     silhouette_scores,
 )
 from assets.common.settings import load_thresholds
-from checks.clusters_checks import membership_outcomes, profile_outcomes
+from checks.analytics.clusters import membership_outcomes, profile_outcomes
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 

@@ -14,8 +14,8 @@ import pytest
 from dagster import AssetKey, AssetSelection, materialize
 from scipy.special import hyp2f1
 
-import assets.analytics.clv as clv_module
-from assets.analytics.clv import (
+import assets.analytics.clv.asset as clv_module
+from assets.analytics.clv.asset import (
     CLV_ASSETS,
     ClvSettings,
     build_clv,
@@ -24,7 +24,7 @@ from assets.analytics.clv import (
     run_clv,
     status_in_chinese,
 )
-from assets.analytics.clv_model import (
+from assets.analytics.clv.model import (
     bgnbd_expected_purchases,
     bgnbd_log_likelihood,
     bgnbd_p_alive,
@@ -369,7 +369,7 @@ def test_a_fit_that_stops_on_its_way_to_infinity_names_the_runaway_parameters():
     up with "ABNORMAL:". The status names the parameters instead of the optimiser's word."""
     from types import SimpleNamespace
 
-    from assets.analytics.clv_model import _judge
+    from assets.analytics.clv.model import _judge
 
     stopped = SimpleNamespace(x=np.log([1.94, 156734.8, 2392901.9]), success=False, message="ABNORMAL: ",
                               jac=np.array([1e-3, 2e-4, 2e-4]))

@@ -5,8 +5,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from assets.analytics.cohorts import build_cohort_retention
-from checks.cohorts_checks import cohort_outcomes
+from assets.analytics.cohorts.asset import build_cohort_retention
+from checks.analytics.cohorts import cohort_outcomes
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 from tests.test_lifecycle import core_warehouse

@@ -9,8 +9,8 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from assets.analytics.customer_360 import build_customer_360
-from assets.analytics.customer_360_sql import activity_windows, interaction_columns
+from assets.analytics.customer_360.asset import build_customer_360
+from assets.analytics.customer_360.logic import activity_windows, interaction_columns
 from assets.common.masking import (
     mask_email,
     mask_email_sql,
@@ -18,7 +18,7 @@ from assets.common.masking import (
     mask_phone_sql,
     register_masking_macros,
 )
-from checks.key_accounts_checks import raw_contact_outcomes
+from checks.analytics.key_accounts import raw_contact_outcomes
 
 AS_OF = date(2025, 6, 30)
 

@@ -12,7 +12,7 @@ import pytest
 
 from assets.common.settings import PathSettings
 from pipelines.tools.sample_data import generate
-from reports.catalog import REPORTS
+from reports.common.catalog import REPORTS
 from tests.conftest import materialize_layers
 from tests.hostile_inbox import CASES, CORRECTED_AMOUNT, build_hostile_inbox, inbox_outcomes
 from tests.test_end_to_end import run_pipeline

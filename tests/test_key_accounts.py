@@ -11,10 +11,10 @@ import duckdb
 import pytest
 from dagster import AssetKey, AssetSelection
 
-from assets.analytics.customer_360 import build_customer_360
-from assets.analytics.key_accounts import KeyAccountSettings, build_key_accounts, grade_cut_offs
+from assets.analytics.customer_360.asset import build_customer_360
+from assets.analytics.key_accounts.asset import KeyAccountSettings, build_key_accounts, grade_cut_offs
 from assets.common.settings import load_thresholds
-from checks.key_accounts_checks import grade_share_outcomes, graded_once_outcomes, raw_contact_outcomes
+from checks.analytics.key_accounts import grade_share_outcomes, graded_once_outcomes, raw_contact_outcomes
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 from tests.test_customer_360 import customer, interaction, make_core, opportunity, order, survey, ticket

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from dagster import build_asset_check_context
 
-from assets.analytics.kpis_sql import (
+from assets.analytics.kpis.logic import (
     KPI_NAMES,
     KPIS,
     build_kpi_definitions,
@@ -16,7 +16,7 @@ from assets.analytics.kpis_sql import (
     churn_days_from,
 )
 from assets.core.orders_sql import ORDERS_SQL
-from checks.kpis_checks import (
+from checks.analytics.kpis import (
     consistency_outcomes,
     kpis_agree_with_core_tables,
     kpis_are_consistent,

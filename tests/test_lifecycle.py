@@ -7,14 +7,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.analytics.lifecycle_sql import (
+from assets.analytics.lifecycle.logic import (
     LifecycleRules,
     build_lifecycle,
     build_lifecycle_transitions,
     snapshot_dates,
 )
 from assets.common.settings import load_thresholds
-from checks.lifecycle_checks import one_stage_outcomes, shares_outcomes, transitions_outcomes
+from checks.analytics.lifecycle import one_stage_outcomes, shares_outcomes, transitions_outcomes
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 

@@ -12,13 +12,12 @@ import pytest
 from assets.common.settings import PathSettings, load_thresholds
 from assets.common.status import AssetStatus, failure_status, record_status
 from pipelines.tools.sample_data import generate
-from reports import management_data as data
-from reports import management_text as text
-from reports.charts import plotly_script
-from reports.formatting import Formatter
-from reports.management_report import CHART_IDS, render_management_pages
-from reports.prediction_status import SUBJECTS
-from reports.publish import generation_time
+from reports.common.charts import plotly_script
+from reports.common.formatting import Formatter
+from reports.common.prediction_status import SUBJECTS
+from reports.common.publish import generation_time
+from reports.management import data, text
+from reports.management.asset import CHART_IDS, render_management_pages
 from tests.conftest import materialize_all
 from tests.inbox_builders import minimal_sales_inbox
 from tests.report_fixtures import absolute_paths, placeholders

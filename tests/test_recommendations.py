@@ -14,15 +14,15 @@ import duckdb
 import pytest
 from dagster import AssetKey, AssetSelection, materialize
 
-import assets.analytics.recommendations_sql as reco_sql
-from assets.analytics.recommendations import RECOMMENDATION_ASSETS
-from assets.analytics.recommendations_sql import (
+import assets.analytics.recommendations.logic as reco_sql
+from assets.analytics.recommendations.asset import RECOMMENDATION_ASSETS
+from assets.analytics.recommendations.logic import (
     RecommendationSettings,
     build_all,
     build_recommendation_metrics,
     build_recommendations,
 )
-from checks.recommendations_checks import RECOMMENDATION_CHECKS, ranked_list_outcomes, recent_purchase_outcomes
+from checks.analytics.recommendations import RECOMMENDATION_CHECKS, ranked_list_outcomes, recent_purchase_outcomes
 from pipelines.definitions import ALL_ASSETS, build_resources
 from tests.conftest import query
 from tests.inbox_builders import four_source_inbox

@@ -12,17 +12,17 @@ import duckdb
 import pytest
 from dagster import AssetCheckSeverity, AssetKey, AssetSelection, DagsterInstance, materialize
 
-from assets.analytics import churn_training
-from assets.analytics.churn import CHURN_TABLES
+from assets.analytics.churn import training as churn_training
+from assets.analytics.churn.asset import CHURN_TABLES
 from assets.common.settings import PathSettings
 from assets.common.status import failure_status, read_status, record_status
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
-from reports import key_accounts_report
-from reports.catalog import REPORTS
-from reports.index_page import published_reports, render_index_pages
-from reports.outcome import FAILED_PAGE, render_failure_pages
+from reports.common.catalog import REPORTS
+from reports.common.outcome import FAILED_PAGE, render_failure_pages
+from reports.common.strings import STRINGS
+from reports.index.asset import published_reports, render_index_pages
+from reports.key_accounts import asset as key_accounts_report
 from reports.registry import REPORT_ASSETS
-from reports.strings import STRINGS
 from tests.inbox_builders import four_source_inbox
 from tests.report_fixtures import (
     PUBLISHED_FILES,

@@ -20,8 +20,8 @@ import pytest
 
 from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
 from pipelines.tools.screenshot import CHARTS_DRAWN_JS, CHROMIUM_ARGS, CHROMIUM_PATH
-from reports.catalog import REPORTS
-from reports.charts import plotly_script
+from reports.common.catalog import REPORTS
+from reports.common.charts import plotly_script
 from tests.report_fixtures import HOSTILE_DRIFTING, HOSTILE_PAYLOAD, HOSTILE_VIP, ReportSample, build_report_sample
 
 pytestmark = pytest.mark.browser

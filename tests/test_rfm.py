@@ -8,10 +8,10 @@ import duckdb
 import numpy as np
 import pytest
 
-from assets.analytics.rfm import build_rfm
-from assets.analytics.rfm_sql import RfmSettings, segment_for, uncovered_cells
+from assets.analytics.rfm.asset import build_rfm
+from assets.analytics.rfm.logic import RfmSettings, segment_for, uncovered_cells
 from assets.common.settings import load_thresholds
-from checks.rfm_checks import segment_outcomes, share_outcomes
+from checks.analytics.rfm import segment_outcomes, share_outcomes
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox
 
@@ -187,7 +187,7 @@ def test_segment_scheme_grid_first_match_wins():
 
 def test_the_sql_uses_the_same_first_match_rule_for_every_score_pair():
     # 25 customers, one per (r, fm) cell is hard to build from orders; evaluate the CASE directly
-    from assets.analytics.rfm_sql import segment_case
+    from assets.analytics.rfm.logic import segment_case
 
     conn = duckdb.connect()
     rows = conn.execute(f"""SELECT r_score, fm_score, {segment_case(SETTINGS.segments)}

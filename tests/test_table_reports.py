@@ -17,11 +17,11 @@ from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
 from assets.common.settings import PathSettings, load_thresholds
 from assets.common.status import AssetStatus, failure_status, record_status
 from pipelines.tools.sample_data import generate
-from reports.charts import plotly_script
-from reports.churn_watchlist_report import render_churn_watchlist_pages, watchlist_rows, watchlist_totals
-from reports.data_quality_report import render_data_quality_pages
-from reports.key_accounts_report import key_account_summary, render_key_accounts_pages
-from reports.prediction_status import SUBJECTS
+from reports.churn_watchlist.asset import render_churn_watchlist_pages, watchlist_rows, watchlist_totals
+from reports.common.charts import plotly_script
+from reports.common.prediction_status import SUBJECTS
+from reports.data_quality.asset import render_data_quality_pages
+from reports.key_accounts.asset import key_account_summary, render_key_accounts_pages
 from tests.conftest import materialize_all
 from tests.report_fixtures import absolute_paths, placeholders
 

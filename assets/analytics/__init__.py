@@ -1,16 +1,16 @@
 """Analytics layer: customer profiles, segments, grades, lifecycle, cohorts, KPIs and predictions."""
 
-from assets.analytics.actions import ACTION_ASSETS
-from assets.analytics.churn import CHURN_ASSETS
-from assets.analytics.clusters import CLUSTER_ASSETS
-from assets.analytics.clv import CLV_ASSETS
-from assets.analytics.cohorts import COHORT_ASSETS
-from assets.analytics.customer_360 import CUSTOMER_360_ASSETS
-from assets.analytics.key_accounts import KEY_ACCOUNT_ASSETS
-from assets.analytics.kpis import KPI_ASSETS
-from assets.analytics.lifecycle import LIFECYCLE_ASSETS
-from assets.analytics.recommendations import RECOMMENDATION_ASSETS
-from assets.analytics.rfm import RFM_ASSETS
+from assets.analytics.actions.asset import ACTION_ASSETS
+from assets.analytics.churn.asset import CHURN_ASSETS
+from assets.analytics.clusters.asset import CLUSTER_ASSETS
+from assets.analytics.clv.asset import CLV_ASSETS
+from assets.analytics.cohorts.asset import COHORT_ASSETS
+from assets.analytics.customer_360.asset import CUSTOMER_360_ASSETS
+from assets.analytics.key_accounts.asset import KEY_ACCOUNT_ASSETS
+from assets.analytics.kpis.asset import KPI_ASSETS
+from assets.analytics.lifecycle.asset import LIFECYCLE_ASSETS
+from assets.analytics.recommendations.asset import RECOMMENDATION_ASSETS
+from assets.analytics.rfm.asset import RFM_ASSETS
 
 ANALYTICS_ASSETS = [
     *CUSTOMER_360_ASSETS,

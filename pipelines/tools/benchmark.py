@@ -82,7 +82,7 @@ def synthetic_clv_customers(n: int, seed: int = 1) -> dict[str, np.ndarray]:
 
 def time_clv_fit(n: int) -> float:
     """Seconds to fit BG/NBD and Gamma-Gamma on n simulated customers (simulation not counted)."""
-    from assets.analytics.clv_model import fit_bgnbd, fit_gamma_gamma
+    from assets.analytics.clv.model import fit_bgnbd, fit_gamma_gamma
 
     data = synthetic_clv_customers(n)
     started = time.perf_counter()
@@ -96,8 +96,8 @@ def time_clv_fit(n: int) -> float:
 
 def time_churn(warehouse_path: str) -> tuple[float, str]:
     """Seconds for the churn backtest (four candidates), choice and scoring on a built warehouse."""
-    from assets.analytics.churn_features import ChurnSettings
-    from assets.analytics.churn_training import run_churn
+    from assets.analytics.churn.features import ChurnSettings
+    from assets.analytics.churn.training import run_churn
     from assets.common.resources import PipelineSettings
 
     settings = PipelineSettings(inbox_dir="", reports_dir="")  # shipped rules, as-of from the data
@@ -195,7 +195,7 @@ def judge_on_the_future(conn: duckdb.DuckDBPyConnection, future_orders: Path, as
     customers the pipeline scored, against the hidden future."""
     from sklearn.metrics import average_precision_score, roc_auc_score
 
-    from assets.analytics.churn_features import fit_purchase_model
+    from assets.analytics.churn.features import fit_purchase_model
 
     scores = conn.sql("SELECT customer_id, days_since_last_purchase, churn_probability, model "
                       "FROM analytics.churn_scores ORDER BY customer_id").pl()

@@ -1,5 +1,5 @@
 """A few drawn plain exports through `python -m pipelines run`, exactly as a user runs it: the run
-exits 0 and publishes every report page of reports/catalog.py and the index."""
+exits 0 and publishes every report page of reports/common/catalog.py and the index."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, note, settings
 
-from reports.catalog import REPORTS
+from reports.common.catalog import REPORTS
 from tests.generative.inbox_files import write_inbox
 from tests.generative.strategies import PlainExport, plain_exports
 from tests.test_end_to_end import run_pipeline

@@ -59,7 +59,7 @@ def test_churn_reasons_do_not_crash_when_no_at_risk_customer_has_a_third_reason(
     """Found by the fast path (150 customers with 1-3 purchases over 22 months, as of 2024-11-27).
 
     analytics/churn_scores crashed the run: ``polars.exceptions.ComputeError: cannot cast 'Object'
-    type`` in ``assets/analytics/churn_reasons.py`` ``top_reasons``: when, for one reason rank, no
+    type`` in ``assets/analytics/churn/reasons.py`` ``top_reasons``: when, for one reason rank, no
     medium/high-risk customer has a reason above ``reason_min_contribution``, that column is an
     all-None NumPy object array and ``pl.Series(..., dtype=pl.Utf8)`` refuses it. Owned by the churn
     helper (being fixed there): fails on this branch until that fix lands.

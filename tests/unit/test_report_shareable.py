@@ -2,7 +2,7 @@
 
 import pytest
 
-from reports.shareable import known_folders, shareable_text, strip_known_folders
+from reports.common.shareable import known_folders, shareable_text, strip_known_folders
 
 
 @pytest.mark.parametrize(("text", "shown"), [

@@ -1,0 +1,89 @@
+"""RFM segments: recency, frequency and monetary scores, the 11-segment scheme, value tiers and the
+Pareto (ABC) share of revenue for every customer who bought in the RFM window."""
+
+
+from datetime import date
+
+import duckdb
+from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+
+from assets.analytics.rfm.logic import RfmSettings, rfm_sql
+from assets.common.metadata import table_metadata
+from assets.common.resources import PipelineSettings, Warehouse
+
+
+def build_rfm(conn: duckdb.DuckDBPyConnection, as_of: date, settings: RfmSettings) -> None:
+    """Rebuild analytics.rfm as of the given date (orders after it, or older than the window, ignored)."""
+    conn.execute(rfm_sql(settings), {"as_of": as_of})
+
+
+def segment_summary(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> str:
+    """A markdown table: customers and revenue share per segment, in the scheme's order."""
+    rows = dict(
+        (name, (customers, share))
+        for name, customers, share in conn.execute(
+            "SELECT segment, count(*), sum(revenue_share) FROM analytics.rfm GROUP BY segment"
+        ).fetchall()
+    )
+    lines = ["| segment | 细分 | customers | revenue share |", "|---|---|---:|---:|"]
+    for rule in settings.segments:
+        customers, share = rows.get(rule.name, (0, 0.0))
+        lines.append(f"| {rule.name} | {rule.name_zh} | {customers} | {100 * (share or 0):.1f}% |")
+    return "\n".join(lines)
+
+
+@asset(
+    key=["analytics", "rfm"],
+    group_name="analytics",
+    kinds={"duckdb"},
+    deps=[AssetKey(["core", "orders"])],
+)
+def rfm(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
+    """One row per customer with at least one completed order in the RFM window: the
+    `rfm.lookback_days` days up to and including the as-of date (as_of − lookback_days < order_date ≤
+    as_of). Prospects, customers whose last completed order is older than the window and refunded or
+    cancelled orders are not in this table (see the lifecycle table for them).
+
+    Columns:
+    - recency_days: days from the last completed order in the window to the as-of date (0 = bought
+      on the as-of date).
+    - frequency: completed orders in the window. monetary: their revenue (sum of order amounts, CNY).
+    - r_score, f_score, m_score: 1 to `rfm.bins` (5), tie-safe quantiles: score = ceil(bins ×
+      (customers with a worse value + half the customers with the same value) ÷ buying customers).
+      Worse = more days since the last order (so recent buyers score high), fewer orders, less
+      revenue. Equal values always get equal scores; if everyone has the same value everyone gets the
+      middle score 3; ten different values give 1,1,2,2,3,3,4,4,5,5.
+    - fm_score: mean of f_score and m_score rounded half up ((f + m + 1) div 2).
+    - rfm_code: the three scores as text, r then f then m (e.g. '545').
+    - segment / segment_zh: the first `[[rfm.segments]]` rule whose r and fm ranges contain the
+      customer's r_score and fm_score (both ends included). Shipped scheme, in rule order: Champions
+      重要价值客户 (r 4-5, fm 4-5); Loyal Customers 忠诚客户 (r 3-5, fm 3-5); Can't Lose Them 不能失去的客户
+      (r 1, fm 4-5); At Risk 流失风险客户 (r 1-2, fm 3-5); New Customers 新客户 (r 4-5, fm 1); Potential
+      Loyalist 潜力客户 (r 4-5, fm 2-3); Promising 有希望的客户 (r 3, fm 1); Need Attention 需要关注的客户
+      (r 3, fm 2); About To Sleep 即将沉睡的客户 (r 2, fm 1-2); Hibernating 沉睡客户 (r 1, fm 2); Lost
+      流失客户 (r 1, fm 1). Settings whose rules leave a score pair uncovered are rejected.
+    - value_tier / value_tier_zh: by monetary rank. position = (customers with more revenue + half
+      the customers with the same revenue) ÷ buying customers. high 高价值 when the position from
+      the top is below `rfm.value_tier_high_share` (0.2), low 低价值 when the position from the
+      bottom is below `rfm.value_tier_low_share` (0.5), else normal 普通.
+    - revenue_share: monetary ÷ total monetary of all rows (0 when total revenue is 0).
+    - cumulative_revenue_share: share of revenue of this customer and every customer ranked before
+      it, ranking by monetary descending then customer_id.
+    - abc_class: Pareto class in that ranking. A while the revenue of the customers ranked before is
+      below `rfm.abc_a_share` (80%) of the total (so the customer crossing 80% is still A and A
+      covers at least 80%), B while it is below `rfm.abc_b_share` (95%), C for the rest.
+    - as_of: the analysis date."""
+    rfm_settings = RfmSettings.from_thresholds(settings.rules().get("rfm", {}))
+    with warehouse.connect() as conn:
+        as_of = settings.run_as_of(conn)
+        build_rfm(conn, as_of, rfm_settings)
+        return MaterializeResult(
+            metadata=table_metadata(
+                conn, "analytics.rfm",
+                as_of=MetadataValue.text(as_of.isoformat()),
+                segments=MetadataValue.md(segment_summary(conn, rfm_settings)),
+            )
+        )
+
+
+RFM_ASSETS = [rfm]

@@ -1,0 +1,204 @@
+"""Invariants of the customer 360 and the key-account table, as Dagster asset checks.
+
+- ``every_buyer_graded_once`` on analytics/key_accounts (ERROR): the table holds exactly the customers
+  with at least one completed order on or before the as-of date, each once, each with a grade
+  VIP / A / B / C.
+- ``grade_shares_match_settings`` on analytics/key_accounts (ERROR): with N graded customers, the number
+  graded VIP (VIP or A, VIP or A or B) is N × the cumulative configured share rounded half up, so
+  within ½ customer of it, and grades follow score_rank (the best ranks are VIP).
+- ``no_raw_contacts`` on analytics/customer_360 and on analytics/key_accounts (ERROR, blocking): no
+  text column holds an e-mail address or a phone number (E.164 ``+86…`` or a bare Chinese mobile);
+  a leak stops the reports built on the table. Samples name the customer, never the value.
+
+Outcomes go to ``quality.validation_results`` like the other checks.
+"""
+
+from decimal import Decimal
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetKey,
+    asset_check,
+)
+
+from assets.analytics.key_accounts.asset import GRADES, KeyAccountSettings, grade_cut_offs
+from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
+from assets.common.resources import PipelineSettings, Warehouse
+from checks.results import SAMPLE_LIMIT, Outcome
+from checks.running import run_check
+
+KEY_ACCOUNTS = "analytics.key_accounts"
+CUSTOMER_360 = "analytics.customer_360"
+
+
+def _outcome(expectation: str, column: str | None, description: str, total: int, bad: int,
+             samples: list) -> Outcome:
+    return Outcome(
+        expectation=expectation, column=column, description=description, success=bad == 0,
+        element_count=int(total), unexpected_count=int(bad),
+        unexpected_percent=100.0 * bad / total if total else 0.0,
+        samples=tuple(str(s) for s in samples[:SAMPLE_LIMIT]),
+    )
+
+
+def graded_once_outcomes(conn: duckdb.DuckDBPyConnection, as_of) -> list[Outcome]:
+    """Buyers missing from the table, rows that are not buyers, customers listed twice, bad grades."""
+    buyers = ("SELECT DISTINCT customer_id FROM core.orders "
+              "WHERE is_revenue AND order_date <= $as_of AND customer_id IS NOT NULL")
+    params = {"as_of": as_of}
+    n_buyers = conn.execute(f"SELECT count(*) FROM ({buyers})", params).fetchone()[0]
+    rows = conn.execute(f"SELECT count(*) FROM {KEY_ACCOUNTS}").fetchone()[0]
+    missing = [r[0] for r in conn.execute(
+        f"SELECT customer_id FROM ({buyers}) b ANTI JOIN {KEY_ACCOUNTS} k USING (customer_id) ORDER BY 1", params
+    ).fetchall()]
+    extra = [r[0] for r in conn.execute(
+        f"SELECT k.customer_id FROM {KEY_ACCOUNTS} k ANTI JOIN ({buyers}) b USING (customer_id) ORDER BY 1", params
+    ).fetchall()]
+    twice = conn.execute(
+        f"SELECT customer_id, count(*) FROM {KEY_ACCOUNTS} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1"
+    ).fetchall()
+    grades = ", ".join(f"'{g}'" for g in GRADES)
+    bad_grade = [r[0] for r in conn.execute(
+        f"SELECT customer_id FROM {KEY_ACCOUNTS} WHERE grade IS NULL OR grade NOT IN ({grades}) ORDER BY 1"
+    ).fetchall()]
+    return [
+        _outcome("expect_every_buying_customer_to_be_graded", "customer_id",
+                 "every customer with a completed order on or before the as-of date has a row",
+                 n_buyers, len(missing), missing),
+        _outcome("expect_only_buying_customers_to_be_graded", "customer_id",
+                 "every row is a customer with a completed order on or before the as-of date",
+                 rows, len(extra), extra),
+        _outcome("expect_customer_id_to_be_unique", "customer_id", "each customer is graded once",
+                 rows, sum(int(c) - 1 for _, c in twice), [f"{k} × {c}" for k, c in twice]),
+        _outcome("expect_grade_to_be_in_set", "grade", f"grade is one of {', '.join(GRADES)}",
+                 rows, len(bad_grade), bad_grade),
+    ]
+
+
+def grade_share_outcomes(conn: duckdb.DuckDBPyConnection, ka: KeyAccountSettings) -> list[Outcome]:
+    """Cumulative grade counts against N × cumulative share, and grades consistent with score_rank."""
+    n = conn.execute(f"SELECT count(*) FROM {KEY_ACCOUNTS}").fetchone()[0]
+    counts = dict(conn.execute(f"SELECT grade, count(*) FROM {KEY_ACCOUNTS} GROUP BY grade").fetchall())
+    outcomes = []
+    cumulative = 0
+    for grade, share in zip(GRADES[:-1], ka.cumulative_shares(), strict=True):
+        cumulative += int(counts.get(grade, 0))
+        target = Decimal(n) * share
+        off = abs(Decimal(cumulative) - target) > Decimal("0.5")
+        outcomes.append(_outcome(
+            f"expect_share_up_to_{grade}_to_match_settings", "grade",
+            f"customers graded {'/'.join(GRADES[:GRADES.index(grade) + 1])} = {n} × {share} "
+            f"= {target} within rounding (found {cumulative})",
+            n, 1 if off else 0, [f"{cumulative} graded, expected {target}"] if off else [],
+        ))
+    vip, a, b = grade_cut_offs(n, ka)
+    wrong = [f"{k} rank {r}: {g}" for k, r, g in conn.execute(
+        f"""SELECT customer_id, score_rank, grade FROM {KEY_ACCOUNTS}
+            WHERE grade IS DISTINCT FROM CASE WHEN score_rank <= {vip} THEN 'VIP' WHEN score_rank <= {a} THEN 'A'
+                                              WHEN score_rank <= {b} THEN 'B' ELSE 'C' END
+            ORDER BY score_rank"""
+    ).fetchall()]
+    outcomes.append(_outcome(
+        "expect_grade_to_follow_score_rank", "grade, score_rank",
+        f"ranks 1-{vip} VIP, to {a} A, to {b} B, the rest C", n, len(wrong), wrong,
+    ))
+    return outcomes
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def raw_contact_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> list[Outcome]:
+    """One outcome per text column (ids excluded): rows holding an e-mail address or phone number."""
+    schema, name = table.split(".")
+    columns = [c for (c,) in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "AND data_type = 'VARCHAR' ORDER BY ordinal_position", [schema, name]
+    ).fetchall() if not c.endswith("_id")]
+    patterns = [RAW_EMAIL_PATTERN, *RAW_PHONE_PATTERNS]
+    leaks = {c: " OR ".join(f"regexp_matches(\"{c}\", {_literal(p)})" for p in patterns) for c in columns}
+    counted = ", ".join(f"count(*) FILTER (WHERE {leak})" for leak in leaks.values())
+    rows, *bad_counts = conn.execute(f"SELECT count(*){', ' + counted if counted else ''} FROM {table}").fetchone()
+    outcomes = []
+    for (column, leak), bad in zip(leaks.items(), bad_counts, strict=True):
+        samples = [r[0] for r in conn.execute(
+            f"SELECT customer_id FROM {table} WHERE {leak} ORDER BY customer_id LIMIT {SAMPLE_LIMIT}"
+        ).fetchall()] if bad else []
+        outcomes.append(_outcome(
+            "expect_no_raw_phone_or_email", column,
+            f"{column} holds no e-mail address and no phone number (samples are customer ids)",
+            rows, bad, samples,
+        ))
+    return outcomes
+
+
+def _result(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, table: str,
+            evaluate, severity: str = "ERROR") -> AssetCheckResult:
+    return run_check(context, warehouse, settings, check_name=check_name, table=table, compute=evaluate,
+                     severity=severity)
+
+
+@asset_check(
+    asset=AssetKey(["analytics", "key_accounts"]),
+    name="every_buyer_graded_once",
+    additional_deps=[AssetKey(["core", "orders"])],
+    description="The key-account table holds every customer with at least one completed order on or before "
+    "the as-of date exactly once, each with a grade VIP, A, B or C, and nobody else (severity ERROR). "
+    "A failure lists sample customer ids missing, extra, repeated or without a valid grade.",
+)
+def every_buyer_graded_once(context: AssetCheckExecutionContext, warehouse: Warehouse,
+                            settings: PipelineSettings) -> AssetCheckResult:
+    return _result(context, warehouse, settings, "every_buyer_graded_once", KEY_ACCOUNTS, graded_once_outcomes)
+
+
+@asset_check(
+    asset=AssetKey(["analytics", "key_accounts"]),
+    name="grade_shares_match_settings",
+    description="Grade shares follow [key_accounts] vip_share, a_share and b_share: with N graded customers "
+    "the count graded VIP, VIP or A, and VIP, A or B is N × the cumulative share within rounding (½ "
+    "customer), and grades follow score_rank (severity ERROR).",
+)
+def grade_shares_match_settings(context: AssetCheckExecutionContext, warehouse: Warehouse,
+                                settings: PipelineSettings) -> AssetCheckResult:
+    ka = KeyAccountSettings.from_thresholds(settings.rules())
+    return _result(context, warehouse, settings, "grade_shares_match_settings", KEY_ACCOUNTS,
+                   lambda conn, _as_of: grade_share_outcomes(conn, ka))
+
+
+@asset_check(
+    asset=AssetKey(["analytics", "key_accounts"]),
+    name="no_raw_contacts",
+    blocking=True,
+    description="No text column of the key-account table holds an e-mail address or a phone number (E.164 "
+    "or a bare Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity "
+    "ERROR, blocking: reports built on the table are not refreshed. Samples are customer ids.",
+)
+def key_accounts_no_raw_contacts(context: AssetCheckExecutionContext, warehouse: Warehouse,
+                                 settings: PipelineSettings) -> AssetCheckResult:
+    return _result(context, warehouse, settings, "no_raw_contacts", KEY_ACCOUNTS,
+                   lambda conn, _as_of: raw_contact_outcomes(conn, KEY_ACCOUNTS))
+
+
+@asset_check(
+    asset=AssetKey(["analytics", "customer_360"]),
+    name="no_raw_contacts",
+    blocking=True,
+    description="No text column of the customer 360 holds an e-mail address or a phone number (E.164 or a "
+    "bare Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity ERROR, "
+    "blocking: the tables and reports built on it are not refreshed. Samples are customer ids.",
+)
+def customer_360_no_raw_contacts(context: AssetCheckExecutionContext, warehouse: Warehouse,
+                                 settings: PipelineSettings) -> AssetCheckResult:
+    return _result(context, warehouse, settings, "no_raw_contacts", CUSTOMER_360,
+                   lambda conn, _as_of: raw_contact_outcomes(conn, CUSTOMER_360))
+
+
+KEY_ACCOUNT_CHECKS = [
+    every_buyer_graded_once,
+    grade_shares_match_settings,
+    key_accounts_no_raw_contacts,
+    customer_360_no_raw_contacts,
+]

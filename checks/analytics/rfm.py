@@ -1,0 +1,159 @@
+"""Invariants of analytics.rfm, run as Dagster asset checks (severity ERROR).
+
+- ``rfm_every_buyer_in_one_segment``: every customer with a completed order in the RFM window has
+  exactly one row, with scores 1..bins, one of the configured segment names and a value tier; nobody
+  else is in the table.
+- ``rfm_revenue_shares_sum_to_100``: revenue shares add up to 100%, the cumulative share ends at 100%,
+  and class A covers at least ``rfm.abc_a_share`` of revenue.
+
+Outcomes are appended to ``quality.validation_results`` like every other check.
+"""
+
+from datetime import date
+
+import duckdb
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetKey,
+    asset_check,
+)
+
+from assets.analytics.rfm.logic import RfmSettings
+from assets.common.resources import PipelineSettings, Warehouse
+from checks.results import Outcome
+from checks.running import query_outcome, run_check
+
+SHARE_TOLERANCE = 1e-6
+
+
+def segment_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, settings: RfmSettings) -> list[Outcome]:
+    """Every buyer in the window in exactly one valid segment, nobody else."""
+    params = {"as_of": as_of}
+    buyers = f"""SELECT DISTINCT customer_id FROM core.orders
+        WHERE is_revenue AND customer_id IS NOT NULL AND order_date <= CAST($as_of AS DATE)
+          AND order_date > CAST($as_of AS DATE) - {int(settings.lookback_days)}"""
+    total = conn.execute(f"SELECT count(*) FROM ({buyers})", params).fetchone()[0]
+    rows = conn.execute("SELECT count(*) FROM analytics.rfm").fetchone()[0]
+    names = ", ".join("'" + n.replace("'", "''") + "'" for n in settings.segment_names())
+    bins = int(settings.bins)
+    return [
+        query_outcome(
+            conn, expectation="expect_every_buyer_in_rfm", column="customer_id",
+            description="every customer with a completed order in the window has an rfm row",
+            total=total, params=params,
+            failing_sql=f"SELECT customer_id FROM ({buyers}) b WHERE NOT EXISTS "
+                        "(SELECT 1 FROM analytics.rfm r WHERE r.customer_id = b.customer_id)",
+        ),
+        query_outcome(
+            conn, expectation="expect_only_buyers_in_rfm", column="customer_id",
+            description="every rfm row is a customer with a completed order in the window",
+            total=rows, params=params,
+            failing_sql=f"SELECT coalesce(customer_id, '(empty)') FROM analytics.rfm r WHERE customer_id IS NULL "
+                        f"OR customer_id NOT IN ({buyers})",
+        ),
+        query_outcome(
+            conn, expectation="expect_one_row_per_customer", column="customer_id",
+            description="no customer has more than one rfm row (so exactly one segment)", total=rows,
+            failing_sql="SELECT customer_id || ' × ' || count(*) FROM analytics.rfm GROUP BY customer_id "
+                        "HAVING count(*) > 1",
+        ),
+        query_outcome(
+            conn, expectation="expect_segment_in_scheme", column="segment",
+            description="segment is one of the configured [[rfm.segments]] names", total=rows,
+            failing_sql=f"SELECT customer_id || ' → ' || coalesce(segment, '(empty)') FROM analytics.rfm "
+                        f"WHERE segment IS NULL OR segment NOT IN ({names})",
+        ),
+        query_outcome(
+            conn, expectation="expect_scores_in_range", column="r_score, f_score, m_score, fm_score",
+            description=f"r, f, m and fm scores are between 1 and {bins}", total=rows,
+            failing_sql=f"SELECT customer_id || ' → ' || coalesce(rfm_code, '(empty)') FROM analytics.rfm WHERE NOT "
+                        f"(r_score BETWEEN 1 AND {bins} AND f_score BETWEEN 1 AND {bins} AND m_score BETWEEN 1 "
+                        f"AND {bins} AND fm_score BETWEEN 1 AND {bins}) OR r_score IS NULL OR f_score IS NULL "
+                        "OR m_score IS NULL OR fm_score IS NULL",
+        ),
+        query_outcome(
+            conn, expectation="expect_value_tier_and_abc_class", column="value_tier, abc_class",
+            description="value_tier is high/normal/low and abc_class is A/B/C", total=rows,
+            failing_sql="SELECT customer_id || ' → ' || coalesce(value_tier, '(empty)') || '/' || "
+                        "coalesce(abc_class, '(empty)') FROM analytics.rfm WHERE value_tier IS NULL OR "
+                        "value_tier NOT IN ('high', 'normal', 'low') OR abc_class IS NULL OR "
+                        "abc_class NOT IN ('A', 'B', 'C')",
+        ),
+    ]
+
+
+def share_outcomes(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> list[Outcome]:
+    """Revenue shares add up to 100% and class A covers at least the A threshold."""
+    # The last customer of the Pareto ranking (revenue descending, then id) is read explicitly: a
+    # customer whose refunds exceed their purchases has negative revenue, so the cumulative share can
+    # pass 100% before the end and come back down to it.
+    rows, total_revenue, share_sum, last_cumulative, a_share = conn.execute(
+        """SELECT count(*), coalesce(sum(monetary), 0), coalesce(sum(revenue_share), 0),
+                  coalesce(arg_min(cumulative_revenue_share, (monetary, -rank_by_id)), 0),
+                  coalesce(sum(revenue_share) FILTER (WHERE abc_class = 'A'), 0)
+           FROM (SELECT *, row_number() OVER (ORDER BY customer_id) AS rank_by_id FROM analytics.rfm)"""
+    ).fetchone()
+    has_revenue = rows > 0 and total_revenue > 0
+    expected = 1.0 if has_revenue else 0.0
+    what = "100%" if has_revenue else "0 (no revenue in the window)"
+    outcomes = []
+    for expectation, column, value, description in (
+        ("expect_revenue_shares_sum_to_1", "revenue_share", share_sum, f"revenue shares add up to {what}"),
+        ("expect_cumulative_share_ends_at_1", "cumulative_revenue_share", last_cumulative,
+         f"the cumulative revenue share of the last customer is {what}"),
+    ):
+        ok = abs(float(value) - expected) <= SHARE_TOLERANCE
+        outcomes.append(Outcome(expectation=expectation, column=column, description=description, success=ok,
+                                element_count=int(rows), unexpected_count=0 if ok else 1,
+                                samples=() if ok else (f"{float(value):.9f}",)))
+    ok = not has_revenue or float(a_share) >= settings.abc_a_share - SHARE_TOLERANCE
+    outcomes.append(Outcome(
+        expectation="expect_class_a_covers_threshold", column="abc_class",
+        description=f"class A customers bring at least {settings.abc_a_share:.0%} of revenue (rfm.abc_a_share)",
+        success=ok, element_count=int(rows), unexpected_count=0 if ok else 1,
+        samples=() if ok else (f"A share {float(a_share):.6f}",),
+    ))
+    return outcomes
+
+
+def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, which: str
+              ) -> AssetCheckResult:
+    rfm_settings = RfmSettings.from_thresholds(settings.rules().get("rfm", {}))
+
+    def compute(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
+        if which == "segments":
+            return segment_outcomes(conn, as_of, rfm_settings)
+        return share_outcomes(conn, rfm_settings)
+
+    return run_check(context, warehouse, settings, check_name=check_name, table="analytics.rfm", compute=compute)
+
+
+@asset_check(
+    asset=AssetKey(["analytics", "rfm"]),
+    name="rfm_every_buyer_in_one_segment",
+    additional_deps=[AssetKey(["core", "orders"])],
+    description="Every customer with a completed order in the RFM window (rfm.lookback_days up to the as-of "
+    "date) has exactly one analytics.rfm row, and nobody else does; each row has scores between 1 and "
+    "rfm.bins, a segment from the configured [[rfm.segments]] names, a value tier (high/normal/low) and an "
+    "ABC class (severity ERROR). A failure means segment counts in reports are wrong: rematerialise "
+    "analytics/rfm after core/orders; the metadata lists sample customers.",
+)
+def rfm_every_buyer_in_one_segment(context: AssetCheckExecutionContext, warehouse: Warehouse,
+                                   settings: PipelineSettings) -> AssetCheckResult:
+    return _evaluate(context, warehouse, settings, "rfm_every_buyer_in_one_segment", "segments")
+
+
+@asset_check(
+    asset=AssetKey(["analytics", "rfm"]),
+    name="rfm_revenue_shares_sum_to_100",
+    description="The customers' revenue shares add up to 100% (within 0.0001%), the cumulative share of the "
+    "last customer in the Pareto ranking is 100%, and the A class brings at least rfm.abc_a_share of revenue "
+    "(severity ERROR). With no revenue in the window every share is 0.",
+)
+def rfm_revenue_shares_sum_to_100(context: AssetCheckExecutionContext, warehouse: Warehouse,
+                                  settings: PipelineSettings) -> AssetCheckResult:
+    return _evaluate(context, warehouse, settings, "rfm_revenue_shares_sum_to_100", "shares")
+
+
+RFM_CHECKS = [rfm_every_buyer_in_one_segment, rfm_revenue_shares_sum_to_100]

@@ -1,0 +1,127 @@
+"""Building a report so that a failure in it never stops the other reports or the index.
+
+Every report asset runs through ``build_report``: it reads the settings and the as-of date, renders
+the pages and publishes them. When gathering the data or rendering raises, the asset still writes
+its pages (Chinese, English and the default language's copy) saying, in the page's language, that
+the report could not be generated in this run and why (the cause masked, without machine paths,
+escaped by the template); it logs the traceback and succeeds, so the index still runs and marks the
+report. Either way the outcome is recorded as ``reports/<stem>`` in ``quality.asset_status``, which
+the report's ``<stem>_built_as_configured`` check reads (red in the UI when the report failed); a
+warehouse that cannot be reached does not stop the page from being written.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
+from assets.common.status import AssetStatus, failure_status, ok_status, record_status
+from reports.common.publish import LATEST, generation_time, publish_report
+from reports.common.shareable import known_folders, shareable_text, strip_known_folders
+from reports.common.strings import LANGUAGES
+from reports.common.table_reports import render_pages, report_settings
+
+# render(conn, as_of, generated_at, currency_symbol, thresholds) → {language: html}
+Renderer = Callable[[duckdb.DuckDBPyConnection, date, datetime, str, dict[str, Any]], dict[str, str]]
+DEFAULT_LANGUAGE = str(shipped("reports", "default_language"))
+DEFAULT_CURRENCY = str(shipped("reports", "currency_symbol"))
+
+FAILED_PAGE = {
+    "zh": {"heading": "本次运行未能生成此报告",
+           "advice": "详细的错误信息见 Dagster 中资产 {asset} 的运行日志；问题解决后，"
+                     "下一次成功运行会重新生成此报告。"},
+    "en": {"heading": "This report could not be generated in this run",
+           "advice": "The run log of the Dagster asset {asset} has the details; the next run that succeeds writes "
+                     "this report again."},
+}
+
+
+def report_asset_name(stem: str) -> str:
+    """The asset key of report ``stem`` written with slashes, as quality.asset_status stores it."""
+    return f"reports/{stem}"
+
+
+def problem_sentences(status: AssetStatus) -> dict[str, str]:
+    """The recorded sentence of a status in each language, as a shareable page may show it."""
+    return {language: shareable_text(status.message(language)) for language in LANGUAGES}
+
+
+def render_failure_pages(stem: str, as_of: date | None, generated_at: datetime, currency_symbol: str,
+                         status: AssetStatus) -> dict[str, str]:
+    """The page of report ``stem`` saying it could not be generated and why, in each language."""
+    problem = problem_sentences(status)
+    return render_pages(stem, "report_failed.html.j2", as_of, generated_at, currency_symbol,
+                        lambda language: {"s": FAILED_PAGE[language], "problem": problem, "stem": stem})
+
+
+def _failed(context: AssetExecutionContext, asset: str, error: Exception, doing: str) -> AssetStatus:
+    context.log.error(f"{asset}: {doing} failed; the report says so and the run goes on.\n"
+                      f"{traceback.format_exc()}")
+    return failure_status(asset, error)
+
+
+def record_report_status(context: AssetExecutionContext, warehouse: Warehouse, status: AssetStatus,
+                         as_of: date | None) -> None:
+    """Record the report's outcome; a warehouse that cannot be reached is logged, not raised."""
+    try:
+        with warehouse.connect() as conn:
+            record_status(conn, status, as_of)
+    except Exception:  # the page is written already: a status that cannot be stored must not undo that
+        context.log.warning(f"{status.asset}: the outcome '{status.status}' could not be recorded in "
+                            f"quality.asset_status.\n{traceback.format_exc()}")
+
+
+def build_report(context: AssetExecutionContext, stem: str, warehouse: Warehouse, settings: PipelineSettings,
+                 render: Renderer) -> MaterializeResult:
+    """Render report ``stem`` with ``render`` and publish it, or publish the page saying why it could
+    not be generated; record the outcome; never raise."""
+    asset = report_asset_name(stem)
+    started = time.perf_counter()
+    generated_at = generation_time()
+    options: dict[str, Any] = {}
+    as_of: date | None = None
+    status = ok_status(asset)
+    pages: dict[str, str] | None = None
+    with known_folders(settings.inbox_dir, warehouse.path, settings.reports_dir, settings.models_dir):
+        try:
+            thresholds = settings.rules()
+            options = report_settings(thresholds)
+            as_of = settings.as_of_date()
+            with warehouse.connect() as conn:
+                as_of = settings.run_as_of(conn)
+                pages = render(conn, as_of, generated_at, options.get("currency_symbol", DEFAULT_CURRENCY),
+                               thresholds)
+        except Exception as error:
+            status = _failed(context, asset, error, "gathering the data or rendering")
+            pages = render_failure_pages(stem, as_of, generated_at, options.get("currency_symbol", DEFAULT_CURRENCY),
+                                         status)
+        pages = {language: strip_known_folders(html) for language, html in pages.items()}
+    language = options.get("default_language", DEFAULT_LANGUAGE)
+    metadata: dict[str, Any] = {}
+    try:
+        folder = publish_report(Path(settings.reports_dir), as_of, stem, pages,
+                                language if language in pages else DEFAULT_LANGUAGE)
+        metadata = {
+            "path": MetadataValue.path(str(folder / f"{stem}.html")),
+            "latest": MetadataValue.path(str(Path(settings.reports_dir) / LATEST / f"{stem}.html")),
+            "size_bytes": MetadataValue.int(max(len(p.encode("utf-8")) for p in pages.values())),
+        }
+    except Exception as error:
+        status = _failed(context, asset, error, "writing the pages")
+    record_report_status(context, warehouse, status, as_of)
+    return MaterializeResult(metadata={
+        **metadata,
+        "as_of": MetadataValue.text(as_of.isoformat() if as_of else "unknown"),
+        "status": MetadataValue.text(status.status),
+        "message": MetadataValue.text(status.message_en),
+        "render_seconds": MetadataValue.float(round(time.perf_counter() - started, 2)),
+    })

@@ -1,0 +1,226 @@
+"""Key-account management table (重点客户管理表): the VIP and A accounts with their archive fields,
+churn risk and follow-up status, sortable and filterable in the page, printable on A4 landscape."""
+
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+
+from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.settings import shipped
+from assets.common.tables import fetch_dicts, table_exists
+from assets.common.vocabulary import KEY_GRADES
+from reports.common.outcome import build_report
+from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
+from reports.common.prediction_status import CLV as CLV_STATUS
+from reports.common.prediction_status import is_failed, notices, prediction_statuses
+from reports.common.table_reports import (
+    GRADE_LABELS,
+    TIER_LABELS,
+    TIER_RANK,
+    TIERS,
+    column_names,
+    decimal_to_float,
+    fetch_one,
+    render_pages,
+    report_settings,
+    share,
+    sort_date,
+    sort_number,
+)
+
+STEM = "key_accounts"
+KEY_ACCOUNTS = "analytics.key_accounts"
+CHURN_SCORES = "analytics.churn_scores"
+# At most this many accounts are listed ([reports] key_accounts_max_rows): about 600 bytes each, so
+# the page stays well under 10 MB; the summary cards always count every VIP and A account.
+DEFAULT_MAX_ROWS = int(shipped("reports", "key_accounts_max_rows"))
+# Rows laid out at first; the rest are revealed by "show more" (10,000 laid-out rows take ~4 s to render).
+DEFAULT_PAGE_SIZE = int(shipped("reports", "key_accounts_page_size"))
+
+STRINGS = {
+    "zh": {
+        "vip_count": "VIP 客户", "a_count": "A 类客户", "revenue_share": "VIP + A 占全部已分级客户近 12 个月收入",
+        "overdue": "跟进逾期", "at_risk": "高流失风险", "value_at_risk": "面临流失的价值",
+        "of_accounts": "共 {n} 个重点客户",
+        "search": "搜索", "search_placeholder": "公司、负责人或行业", "grade": "等级", "owner": "负责人",
+        "risk_tier": "流失风险", "all": "全部", "unassigned": "未分配", "overdue_only": "仅看跟进逾期",
+        "counter": "显示 {shown} / {total} 个客户",
+        "intro": "VIP 与 A 类重点客户的档案（来自 analytics.key_accounts），按等级和评分排序。点击表头可排序，"
+                 "工具栏可筛选；打印时按当前筛选结果输出。联系方式已脱敏，完整信息请在 CRM 中查看。",
+        "print_note": "打印内容为屏幕上当前筛选和排序的结果（需要全部打印时先点“显示全部”）。",
+        "show_more": "显示更多",
+        "show_all": "显示全部",
+        "capped": "表格仅列出按等级和评分排名前 {shown} 的客户（VIP 与 A 类共 {total} 个，上限见 settings.toml "
+                  "[reports] key_accounts_max_rows）；完整名单见数据仓库表 analytics.key_accounts。",
+        "no_data": "暂无重点客户数据：分级需要销售数据（analytics.key_accounts 为空）。",
+        "col_company": "公司", "col_contact": "联系人", "col_owner": "负责人", "col_industry": "行业",
+        "col_size": "规模", "col_grade": "等级", "col_score": "评分", "col_revenue": "近 12 月收入",
+        "col_orders": "近 12 月订单", "col_predicted": "预测 12 月价值", "col_last_order": "最近下单",
+        "col_last_interaction": "最近互动", "col_complaints": "近 12 月投诉", "col_opportunity": "在谈商机金额",
+        "col_follow_up": "下次跟进", "col_overdue": "跟进逾期", "col_tier": "流失风险",
+        "col_value_at_risk": "面临流失价值",
+        "yes_overdue": "逾期", "no": "否", "colon": "：",
+        "definitions": "口径说明",
+        "definition_text": "等级与评分：按购买力、忠诚度和潜力加权的 0–100 分排名，前 5% 为 VIP、其后 15% 为 A（见"
+                           "settings.toml [key_accounts]）。收入、订单、投诉为截至数据日期的近 12 个月；预测 12 月"
+                           "价值来自客户终身价值模型；下次跟进 = 最近一次互动（无则最近下单）+ 等级对应的跟进周期，"
+                           "早于数据日期即为逾期。流失风险与面临流失价值（流失概率 × 预测 12 月价值）来自"
+                           " analytics.churn_scores，未评分表示近 365 天无购买。",
+    },
+    "en": {
+        "vip_count": "VIP accounts", "a_count": "A accounts",
+        "revenue_share": "VIP + A share of the 12-month revenue of all graded customers",
+        "overdue": "Overdue follow-ups", "at_risk": "High churn risk", "value_at_risk": "Value at risk",
+        "of_accounts": "of {n} key accounts",
+        "search": "Search", "search_placeholder": "company, owner or industry", "grade": "Grade", "owner": "Owner",
+        "risk_tier": "Churn risk", "all": "All", "unassigned": "Unassigned", "overdue_only": "Follow-up overdue only",
+        "counter": "Showing {shown} of {total} accounts",
+        "intro": "The archive of the VIP and A key accounts (from analytics.key_accounts), by grade and score. "
+                 "Click a column header to sort; use the toolbar to filter; printing prints the rows as filtered. "
+                 "Contact details are masked: look up the full contact in the CRM.",
+        "print_note": "Printed as filtered and sorted on screen (click “Show all” first to print every row).",
+        "show_more": "Show more",
+        "show_all": "Show all",
+        "capped": "The table lists the first {shown} accounts by grade and score ({total} VIP and A accounts in all; "
+                  "limit: settings.toml [reports] key_accounts_max_rows); the full list is the warehouse table "
+                  "analytics.key_accounts.",
+        "no_data": "No key accounts yet: grading needs sales data (analytics.key_accounts is empty).",
+        "col_company": "Company", "col_contact": "Contact", "col_owner": "Owner", "col_industry": "Industry",
+        "col_size": "Size", "col_grade": "Grade", "col_score": "Score", "col_revenue": "Revenue 12m",
+        "col_orders": "Orders 12m", "col_predicted": "Predicted 12m value", "col_last_order": "Last order",
+        "col_last_interaction": "Last contact", "col_complaints": "Complaints 12m",
+        "col_opportunity": "Open opportunities", "col_follow_up": "Next follow-up", "col_overdue": "Overdue",
+        "col_tier": "Churn risk", "col_value_at_risk": "Value at risk",
+        "yes_overdue": "Overdue", "no": "No", "colon": ":",
+        "definitions": "Definitions",
+        "definition_text": "Grade and score: rank of a 0–100 score weighing purchasing power, loyalty and potential; "
+                           "the top 5% are VIP, the next 15% A (settings.toml [key_accounts]). Revenue, orders and "
+                           "complaints cover the 12 months up to the as-of date; the predicted 12-month value comes "
+                           "from the customer-lifetime-value model; next follow-up = last contact (else last order) "
+                           "+ the grade's follow-up interval, overdue when before the as-of date. Churn risk and "
+                           "value at risk (churn probability × predicted 12-month value) come from "
+                           "analytics.churn_scores; not scored = no purchase in the last 365 days.",
+    },
+}
+
+
+def _churn_join(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """Columns and join adding the churn risk tier, probability and value at risk (empty columns when
+    analytics.churn_scores is not built)."""
+    if not (table_exists(conn, CHURN_SCORES)
+            and {"risk_tier", "churn_probability", "value_at_risk"} <= column_names(conn, CHURN_SCORES)):
+        return ("CAST(NULL AS VARCHAR) AS risk_tier, CAST(NULL AS DOUBLE) AS churn_probability, "
+                "CAST(NULL AS DOUBLE) AS value_at_risk", "")
+    return ("s.risk_tier, s.churn_probability, s.value_at_risk",
+            f"LEFT JOIN (SELECT customer_id, min(risk_tier) AS risk_tier, max(churn_probability) AS churn_probability, "
+            f"max(value_at_risk) AS value_at_risk FROM {CHURN_SCORES} GROUP BY customer_id) s USING (customer_id)")
+
+
+def key_account_rows(conn: duckdb.DuckDBPyConnection, max_rows: int = DEFAULT_MAX_ROWS) -> list[dict]:
+    """The VIP and A accounts with their archive fields and, when scored, churn risk tier, churn
+    probability and value at risk; VIP first, then by score rank (1 = best), then customer id; at
+    most ``max_rows`` of them."""
+    if not table_exists(conn, KEY_ACCOUNTS):
+        return []
+    columns, join = _churn_join(conn)
+    rows = fetch_dicts(conn, f"""
+        SELECT k.customer_id, k.company, k.contact_name, k.phone_masked, k.email_masked, k.owner, k.industry,
+               k.company_size, k.grade, k.score, k.score_rank, k.revenue_12m, k.orders_12m, k.predicted_value,
+               k.last_order_date, k.last_interaction_date, k.complaints_12m, k.open_opportunity_value,
+               k.next_follow_up_date, k.follow_up_overdue, {columns}
+        FROM {KEY_ACCOUNTS} k {join}
+        WHERE k.grade IN ('VIP', 'A')
+        ORDER BY CASE k.grade WHEN 'VIP' THEN 0 ELSE 1 END, k.score_rank, k.customer_id
+        LIMIT {int(max_rows)}""")
+    return [decimal_to_float(r) for r in rows]
+
+
+def key_account_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Summary cards, over every VIP and A account (not only the rows shown): VIP and A counts,
+    their share of the 12-month revenue of all graded customers, overdue follow-ups, high-risk
+    accounts and their value at risk."""
+    if not table_exists(conn, KEY_ACCOUNTS):
+        return {"vip": 0, "a": 0, "accounts": 0, "key_revenue": 0.0, "total_revenue": 0.0, "revenue_share": None,
+                "overdue": 0, "high_risk": 0, "value_at_risk": 0.0}
+    columns, join = _churn_join(conn)
+    row = fetch_one(conn, f"""
+        WITH k AS (SELECT k.grade, k.revenue_12m, k.follow_up_overdue, {columns} FROM {KEY_ACCOUNTS} k {join})
+        SELECT count(*) FILTER (WHERE grade = 'VIP') AS vip,
+               count(*) FILTER (WHERE grade = 'A') AS a,
+               count(*) FILTER (WHERE grade IN ('VIP', 'A')) AS accounts,
+               coalesce(sum(revenue_12m) FILTER (WHERE grade IN ('VIP', 'A')), 0) AS key_revenue,
+               coalesce(sum(revenue_12m), 0) AS total_revenue,
+               count(*) FILTER (WHERE grade IN ('VIP', 'A') AND follow_up_overdue) AS overdue,
+               count(*) FILTER (WHERE grade IN ('VIP', 'A') AND risk_tier = 'high') AS high_risk,
+               round(coalesce(sum(value_at_risk) FILTER (WHERE grade IN ('VIP', 'A')), 0), 2) AS value_at_risk
+        FROM k""")
+    row = decimal_to_float(row)
+    row["revenue_share"] = share(row["key_revenue"], row["total_revenue"])
+    return row
+
+
+def render_key_accounts_pages(
+    conn: duckdb.DuckDBPyConnection, as_of: date, generated_at: datetime, currency_symbol: str,
+    thresholds: dict[str, Any] | None,
+) -> dict[str, str]:
+    """The key-account table in Chinese and English: {"zh": html, "en": html}."""
+    max_rows = int(report_settings(thresholds).get("key_accounts_max_rows", DEFAULT_MAX_ROWS))
+    page_size = int(report_settings(thresholds).get("key_accounts_page_size", DEFAULT_PAGE_SIZE))
+    rows = key_account_rows(conn, max_rows)
+    summary = key_account_summary(conn)
+    owners = sorted({r["owner"] for r in rows if r["owner"] is not None})
+    has_unassigned = any(r["owner"] is None for r in rows)
+    tiers_present = [t for t in (*TIERS, None) if any(r["risk_tier"] == t for r in rows)]
+    statuses = prediction_statuses(conn, (CHURN_STATUS, CLV_STATUS))
+
+    def context(language: str) -> dict[str, Any]:
+        found = notices(statuses, language)
+        churn_failed = is_failed(found[CHURN_STATUS])
+        # Without churn scores in this run nobody is "not scored" (which means no recent purchase).
+        tier_labels = {**TIER_LABELS[language], None: "—"} if churn_failed else TIER_LABELS[language]
+        return {
+            "s": STRINGS[language], "rows": rows, "summary": summary, "owners": owners,
+            "has_unassigned": has_unassigned, "grades": [g for g in KEY_GRADES if any(r["grade"] == g for r in rows)],
+            "notices": {"churn": found[CHURN_STATUS], "clv": found[CLV_STATUS]}, "churn_failed": churn_failed,
+            "grade_labels": GRADE_LABELS[language], "tier_labels": tier_labels, "tiers": tiers_present,
+            "tier_rank": TIER_RANK,
+            "sn": sort_number, "sd": sort_date, "page_size": page_size,
+        }
+
+    return render_pages(STEM, "key_accounts.html.j2", as_of, generated_at, currency_symbol, context)
+
+
+@asset(
+    key=["reports", STEM],
+    group_name="reports",
+    kinds={"html"},
+    deps=[AssetKey(["analytics", "key_accounts"]), AssetKey(["analytics", "churn_scores"])],
+)
+def key_accounts_report(
+    context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+) -> MaterializeResult:
+    """重点客户管理表 / Key-account management table: `<reports dir>/<as_of>/key_accounts.html`
+    (also `.zh.html`, `.en.html` and in `latest/`).
+
+    One row per VIP or A account of analytics.key_accounts: company, contact (name, masked phone and
+    e-mail), owner, industry, company size, grade, score, revenue, orders and complaints of the last
+    12 months, predicted 12-month value, last order and last contact dates, open opportunity value,
+    next follow-up date and whether it is overdue, plus the churn risk tier and value at risk from
+    analytics.churn_scores (empty when the customer is not scored). Summary cards: number of VIP and
+    A accounts, their share of the 12-month revenue of all graded customers, overdue follow-ups,
+    high-risk accounts. VIP first, then by score; at most `[reports] key_accounts_max_rows` (10,000)
+    rows, which keeps the page under 10 MB (the cards always count every VIP and A account, and the
+    page says when the list is cut); the first `[reports] key_accounts_page_size` (500) matching rows
+    are shown, "show more" / "show all" reveal the rest, so a long list still opens in under 3 s.
+    In the page: click a header to sort, filter by text (company /
+    owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape.
+
+    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
+    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
+
+    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
+    `reports/key_accounts` in quality.asset_status (check `key_accounts_built_as_configured` turns red)
+    and the asset still succeeds, so the other reports and the index are written."""
+    return build_report(context, STEM, warehouse, settings, render_key_accounts_pages)
