@@ -8,7 +8,7 @@ import assets
 import checks
 import reports
 from assets.common.packages import assets_in, checks_in
-from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.resources import PipelineSettings, RunWarehouse, Warehouse
 from assets.common.settings import PathSettings
 from pipelines.jobs import materialize_everything, nightly_schedule
 
@@ -17,10 +17,13 @@ ALL_ASSETS = assets_in(assets, reports)
 ALL_CHECKS = checks_in(checks, reports)
 
 
-def build_resources(paths: PathSettings) -> dict:
-    """The resources for one set of paths (tests build their own with temporary folders)."""
+def build_resources(paths: PathSettings, held_for_the_run: bool = True) -> dict:
+    """The resources for one set of paths (tests build their own with temporary folders). The
+    warehouse is held open for a whole run (RunWarehouse); ``held_for_the_run=False`` gives the plain
+    Warehouse, for invoking an asset check directly outside a run."""
+    warehouse_class = RunWarehouse if held_for_the_run else Warehouse
     return {
-        "warehouse": Warehouse(path=paths.warehouse_path),
+        "warehouse": warehouse_class(path=paths.warehouse_path),
         "settings": PipelineSettings(
             inbox_dir=paths.inbox_dir,
             reports_dir=paths.reports_dir,

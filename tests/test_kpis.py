@@ -405,7 +405,7 @@ def test_materialised_with_the_pipeline_and_checked(paths):
     # a table edited behind the pipeline's back fails the blocking check when run on its own
     with duckdb.connect(paths.warehouse_path) as warehouse:
         warehouse.execute("UPDATE analytics.kpis_monthly SET value = 1 WHERE kpi = 'customers'")
-    resources = build_resources(paths)
+    resources = build_resources(paths, held_for_the_run=False)  # a check invoked directly, outside a run
     context = build_asset_check_context(resources=resources)
     assert not kpis_agree_with_core_tables(context).passed
     assert not kpis_are_consistent(build_asset_check_context(resources=resources)).passed

@@ -270,7 +270,7 @@ def test_rerunning_a_run_replaces_its_rows_and_new_runs_add_history(paths):
     first = materialize_all(paths)
     assert first.success
     total = query(paths, "SELECT count(*) FROM quality.validation_results")[0][0]
-    resources = build_resources(paths)
+    resources = build_resources(paths, held_for_the_run=False)  # invoked directly below, outside a run
     warehouse, settings = resources["warehouse"], resources["settings"]
 
     # the same run evaluating the check again (a retried step) replaces its own rows
@@ -350,7 +350,7 @@ def test_the_integrity_check_fails_when_an_order_line_has_no_order(paths):
     assert materialize_all(paths).success
     with duckdb.connect(paths.warehouse_path) as conn:
         conn.execute("DELETE FROM core.orders WHERE order_id = 'O1'")
-    resources = build_resources(paths)
+    resources = build_resources(paths, held_for_the_run=False)  # checks invoked directly, outside a run
     context = build_asset_check_context(resources=resources)
     outcome = order_lines_have_orders(context)
     assert not outcome.passed and outcome.severity == AssetCheckSeverity.ERROR

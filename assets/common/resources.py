@@ -34,21 +34,9 @@ class Warehouse(ConfigurableResource):
     memory_limit: str = ""
     threads: int = 0
 
-    # Within a Dagster run the file stays open from the first step that uses it to the end of the run
-    # (each step gets its own cursor, as if it had opened the file): opening and closing the file at
-    # every step cost 30-50 ms each, 145 times a run, and let another writer slip in between steps.
+    # Set by RunWarehouse for the length of a Dagster run (see there).
     _hold_for_run: bool = PrivateAttr(default=False)
     _run_connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
-
-    def setup_for_execution(self, context: InitResourceContext) -> None:
-        """Called by Dagster at the start of a run: keep the warehouse open for the run's steps."""
-        self._hold_for_run = True
-
-    def teardown_after_execution(self, context: InitResourceContext) -> None:
-        """Called by Dagster at the end of a run: close the warehouse (DuckDB checkpoints it)."""
-        if self._run_connection is not None:
-            self._run_connection.close()
-            self._run_connection = None
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -91,6 +79,25 @@ class Warehouse(ConfigurableResource):
                     raise
                 time.sleep(pause)
                 pause = min(pause * 2, 5.0)
+
+
+class RunWarehouse(Warehouse):
+    """The warehouse as a Dagster run uses it: the file is opened by the first step that needs it and
+    stays open to the end of the run, each step getting its own cursor (temporary tables and macros
+    stay the step's own). Opening and closing the file at every step cost 30-50 ms each, about 145
+    times a run, and let another writer slip in between two steps.
+
+    Dagster closes it at the end of the run, which makes it a context-manager resource: a check
+    invoked directly (outside a run, in a notebook or test) takes the plain ``Warehouse``."""
+
+    def setup_for_execution(self, context: InitResourceContext) -> None:
+        self._hold_for_run = True
+
+    def teardown_after_execution(self, context: InitResourceContext) -> None:
+        if self._run_connection is not None:
+            self._run_connection.close()
+            self._run_connection = None
+
 
 
 class PipelineSettings(ConfigurableResource):
