@@ -14,17 +14,12 @@ from datetime import date
 
 import duckdb
 
-
-def _columns(conn: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    schema, name = table.split(".", 1)
-    return {row[0] for row in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, name]).fetchall()}
+from assets.common.tables import column_names
 
 
 def built_as_of(conn: duckdb.DuckDBPyConnection, table: str) -> date | None:
     """The as-of date ``table`` was built for: None when it is missing, empty or has no as_of column."""
-    if "as_of" not in _columns(conn, table):
+    if "as_of" not in column_names(conn, table):
         return None
     return conn.execute(f"SELECT max(as_of) FROM {table}").fetchall()[0][0]
 
@@ -32,7 +27,7 @@ def built_as_of(conn: duckdb.DuckDBPyConnection, table: str) -> date | None:
 def built_for(conn: duckdb.DuckDBPyConnection, table: str, as_of: date, needs: Iterable[str] = ()) -> bool:
     """True when ``table`` exists with the columns ``needs`` and every row (if it has an as_of column)
     was computed for ``as_of``."""
-    columns = _columns(conn, table)
+    columns = column_names(conn, table)
     if not columns or not set(needs) <= columns:
         return False
     if "as_of" not in columns:

@@ -18,6 +18,7 @@ from datetime import date
 
 import duckdb
 
+from assets.common.masking import mask_text
 from assets.common.tables import table_exists
 
 OK = "ok"
@@ -66,8 +67,6 @@ def ok_status(asset: str) -> AssetStatus:
 def failure_status(asset: str, error: BaseException) -> AssetStatus:
     """The status of an asset whose computation raised ``error``; the cause (error type and the
     first line of its text) is part of the message, so a report can show it."""
-    from assets.common.masking import mask_text  # contacts in an error text never reach a report
-
     kind = type(error).__name__
     first_line = mask_text((str(error).strip().splitlines() or [""])[0][:200])
     cause = f"{kind}: {first_line}" if first_line else kind

@@ -7,11 +7,6 @@ from typing import Any
 import duckdb
 
 
-def quote_identifier(name: str) -> str:
-    """A name as a double-quoted SQL identifier (quotes inside doubled)."""
-    return '"' + name.replace('"', '""') + '"'
-
-
 def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
     """Whether the table or view ``schema.table`` exists (a sales-only inbox, say, leaves some
     tables unbuilt). A catalog query, not a trial read: a failed read would abort the caller's
@@ -21,6 +16,15 @@ def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
         [schema, name],
     ).fetchall()[0][0])
+
+
+def column_names(conn: duckdb.DuckDBPyConnection, qualified: str) -> set[str]:
+    """The columns of table ``schema.table`` (empty when it does not exist)."""
+    schema, name = qualified.split(".", 1)
+    return {r[0] for r in conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, name],
+    ).fetchall()}
 
 
 def fetch_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> list[dict[str, Any]]:

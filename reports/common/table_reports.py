@@ -41,15 +41,6 @@ from reports.common.strings import LANGUAGES
 # --- reading the warehouse -----------------------------------------------------------------------
 
 
-def column_names(conn: duckdb.DuckDBPyConnection, qualified: str) -> set[str]:
-    """The columns of an existing table."""
-    schema, name = qualified.split(".", 1)
-    return {r[0] for r in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-    ).fetchall()}
-
-
 def fetch_one(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> dict:
     """The single row of an aggregate query as a dict."""
     rows = fetch_dicts(conn, sql, params)

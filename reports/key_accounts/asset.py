@@ -9,7 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.settings import shipped
-from assets.common.tables import fetch_dicts, table_exists
+from assets.common.tables import column_names, fetch_dicts, table_exists
 from assets.common.vocabulary import KEY_GRADES
 from reports.common.outcome import build_report
 from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
@@ -20,7 +20,6 @@ from reports.common.table_reports import (
     TIER_LABELS,
     TIER_RANK,
     TIERS,
-    column_names,
     decimal_to_float,
     fetch_one,
     render_pages,
