@@ -3,7 +3,7 @@ each report (`<stem>_built_as_configured`, red when the report could not be gene
 
 from dagster import AssetKey
 
-from checks.status_checks import build_status_check
+from checks.common.status import build_status_check
 from reports.churn_watchlist.asset import churn_watchlist_report
 from reports.common.catalog import REPORTS
 from reports.data_quality.asset import data_quality_report

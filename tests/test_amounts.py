@@ -15,7 +15,7 @@ import pytest
 from assets.staging.numbers import NumberSettings
 from assets.staging.plausibility import DEFAULT_FLOOR, PlausibilitySettings, derive_amount_bound
 from assets.staging.specs import SPECS
-from checks.expectations import suite_parameters
+from checks.staging.suites import suite_parameters
 from tests.conftest import materialize_layers, query
 from tests.inbox_builders import write_csv
 

@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from assets.common.settings import PathSettings
-from assets.core.identity_sql import build_customers, build_identity_map, install_identity_functions
+from assets.identity.logic import build_customers, build_identity_map, install_identity_functions
 from pipelines.tools.identity_quality import evaluate_identity
 from pipelines.tools.sample_data import generate
 from tests.conftest import materialize_all

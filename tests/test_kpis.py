@@ -15,7 +15,7 @@ from assets.analytics.kpis.logic import (
     build_kpis_monthly,
     churn_days_from,
 )
-from assets.core.orders_sql import ORDERS_SQL
+from assets.orders.logic import ORDERS_SQL
 from checks.analytics.kpis import (
     consistency_outcomes,
     kpis_agree_with_core_tables,

@@ -12,13 +12,13 @@ import duckdb
 import pytest
 from dagster import AssetCheckSeverity, AssetKey, build_asset_check_context, materialize
 
-import assets.staging.assets as staging_assets
+import assets.staging.asset as staging_assets
 from assets.common.masking import mask_text, mask_value
 from assets.staging.specs import SPECS
-from checks.expectations import DEFAULT_MAX_ORDER_LINE_AMOUNT, SUITES, column_set, suite_for, suite_parameters
-from checks.integrity_checks import INTEGRITY_CHECKS, order_lines_have_orders, orders_have_known_customers
-from checks.results import masked_samples
-from checks.staging_checks import STAGING_CHECKS, run_staging_suite
+from checks.common.results import masked_samples
+from checks.orders import INTEGRITY_CHECKS, order_lines_have_orders, orders_have_known_customers
+from checks.staging.gx_checks import STAGING_CHECKS, run_staging_suite
+from checks.staging.suites import DEFAULT_MAX_ORDER_LINE_AMOUNT, SUITES, column_set, suite_for, suite_parameters
 from pipelines.definitions import ALL_ASSETS, build_resources
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox, minimal_sales_inbox, write_csv

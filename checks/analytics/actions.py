@@ -24,8 +24,8 @@ from dagster import (
 
 from assets.analytics.actions.logic import CONTROL_ACTION, NBA_TABLE, ActionSettings, control_sql
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import Outcome
-from checks.running import query_outcome, run_check
+from checks.common.results import Outcome
+from checks.common.running import query_outcome, run_check
 
 # Below this many customers on the list the control share is left unchecked (too noisy to judge).
 MIN_LIST_FOR_SHARE = 200

@@ -11,7 +11,7 @@
   with a reason in both languages.
 
 Whether the churn assets were built as configured (or fell back, or failed) is the business of their
-``<table>_built_as_configured`` status checks (checks/status_checks.py).
+``<table>_built_as_configured`` status checks (checks/common/status.py).
 """
 
 from datetime import date, timedelta
@@ -22,8 +22,8 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asse
 from assets.analytics.churn.features import ChurnSettings
 from assets.analytics.churn.metrics import METRIC_DIRECTIONS
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import Outcome
-from checks.running import query_outcome, run_check
+from checks.common.results import Outcome
+from checks.common.running import query_outcome, run_check
 
 BUYERS_SQL = """SELECT DISTINCT customer_id FROM core.orders WHERE status = 'completed' AND customer_id IS NOT NULL
                 AND order_date <= $as_of"""

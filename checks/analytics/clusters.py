@@ -19,8 +19,8 @@ from dagster import (
 )
 
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import Outcome
-from checks.running import query_outcome, run_check
+from checks.common.results import Outcome
+from checks.common.running import query_outcome, run_check
 
 SHARE_TOLERANCE = 1e-6
 

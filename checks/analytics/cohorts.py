@@ -13,8 +13,8 @@ from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetKey, asse
 
 from assets.common.resources import PipelineSettings, Warehouse
 from checks.analytics.lifecycle import outcome_of
-from checks.results import Outcome
-from checks.running import run_check
+from checks.common.results import Outcome
+from checks.common.running import run_check
 
 _ROWS = "SELECT count(*) FROM analytics.cohort_retention"
 

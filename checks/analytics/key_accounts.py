@@ -26,8 +26,8 @@ from dagster import (
 from assets.analytics.key_accounts.asset import GRADES, KeyAccountSettings, grade_cut_offs
 from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import SAMPLE_LIMIT, Outcome
-from checks.running import run_check
+from checks.common.results import SAMPLE_LIMIT, Outcome
+from checks.common.running import run_check
 
 KEY_ACCOUNTS = "analytics.key_accounts"
 CUSTOMER_360 = "analytics.customer_360"

@@ -26,8 +26,8 @@ from dagster import (
 
 from assets.analytics.kpis.logic import KPI_NAMES, churn_days_from
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.running import run_check
+from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.common.running import run_check
 
 TABLE = "analytics.kpis_monthly"
 KPIS_KEY = AssetKey(["analytics", "kpis_monthly"])

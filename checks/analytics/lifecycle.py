@@ -23,8 +23,8 @@ from dagster import (
 
 from assets.analytics.lifecycle.logic import STAGES, LifecycleRules, snapshot_dates
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.running import run_check
+from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.common.running import run_check
 
 _STAGE_LIST = ", ".join(f"'{s}'" for s, _ in STAGES)
 

@@ -20,8 +20,8 @@ from dagster import (
 
 from assets.analytics.recommendations.logic import RecommendationSettings, has_order_lines
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import Outcome
-from checks.running import query_outcome, run_check
+from checks.common.results import Outcome
+from checks.common.running import query_outcome, run_check
 
 TABLE = "analytics.recommendations"
 

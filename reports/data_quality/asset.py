@@ -14,8 +14,8 @@ from assets.analytics import ANALYTICS_ASSETS
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.settings import shipped
 from assets.common.tables import fetch_dicts, table_exists
-from assets.ingest.assets import RAW_ASSETS
-from assets.staging.assets import STAGING_ASSETS
+from assets.ingest.asset import RAW_ASSETS
+from assets.staging.asset import STAGING_ASSETS
 from reports.common.charts import chart_html, label, plotly_script
 from reports.common.formatting import Formatter
 from reports.common.outcome import build_report

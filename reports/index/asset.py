@@ -17,7 +17,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from assets.analytics import ANALYTICS_ASSETS
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.status import FAILED, AssetStatus, failure_status, read_status
-from assets.quality.scorecard import QUALITY_ASSETS
+from assets.quality.scorecard.asset import QUALITY_ASSETS
 from reports.common.catalog import REPORTS
 from reports.common.outcome import DEFAULT_LANGUAGE, problem_sentences, report_asset_name
 from reports.common.publish import LATEST, generation_time, publish_report_files, report_folder

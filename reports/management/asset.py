@@ -9,8 +9,8 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 from plotly.subplots import make_subplots
 
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.ingest.assets import RAW_ASSETS
-from assets.staging.assets import STAGING_ASSETS
+from assets.ingest.asset import RAW_ASSETS
+from assets.staging.asset import STAGING_ASSETS
 from reports.common.charts import PALETTE, chart_html, label, plotly_script
 from reports.common.formatting import Formatter
 from reports.common.outcome import build_report

@@ -21,8 +21,8 @@ from dagster import (
 )
 
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.running import run_check
+from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.common.running import run_check
 
 
 @dataclass(frozen=True)

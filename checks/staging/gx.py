@@ -1,4 +1,4 @@
-"""Running a suite of ``checks.expectations`` with Great Expectations 1.x on a staging table.
+"""Running a suite of ``checks.staging.suites`` with Great Expectations 1.x on a staging table.
 
 GX 1.x cannot validate a DuckDB table through its SQL datasource (``IndexError`` in
 ``resolve_metric_bundle``, GX issues #10738 and #11579), so the table's needed columns are read
@@ -7,7 +7,7 @@ from DuckDB into a pandas frame and validated with GX's pandas datasource in an 
 GX is imported on first use, never at module import: it takes about 4 s, and the Dagster code
 location must load fast. Analytics and progress bars are switched off so run logs stay readable.
 
-Speed (measured figures in ``checks/staging_checks.py``): about 3 s per million rows for the two
+Speed (measured figures in ``checks/staging/gx_checks.py``): about 3 s per million rows for the two
 checks of a table, reading included. What keeps GX fast enough for the 20M-row sales table:
 
 - only the columns the expectations name are read (the column-set expectation runs on a zero-row
@@ -30,8 +30,8 @@ from typing import Any
 
 import duckdb
 
-from checks.expectations import Expectation
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples
+from checks.staging.suites import Expectation
 
 _GX_TUNED = False
 

@@ -1,12 +1,11 @@
-"""Core layer: one customer across the four systems, and the orders attached to it."""
+"""Identity resolution: one customer across the four systems (core.identity_map, core.customers)."""
 
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import Warehouse
-from assets.core.identity_sql import build_customers, build_identity_map
-from assets.core.orders_sql import ORDER_LINES_SQL, ORDERS_SQL
+from assets.identity.logic import build_customers, build_identity_map
 
 STAGING_KINDS = ["crm_accounts", "sales_order_lines", "service_tickets", "service_nps", "email_events"]
 
@@ -67,23 +66,4 @@ def customers(warehouse: Warehouse) -> MaterializeResult:
         return MaterializeResult(metadata=table_metadata(conn, "core.customers"))
 
 
-@asset(key=["core", "order_lines"], group_name="core", kinds={"duckdb"}, deps=[identity_map])
-def order_lines(warehouse: Warehouse) -> MaterializeResult:
-    """One row per product line of a sales order, with the resolved customer_id. Amounts are
-    numbers; status is completed, refunded or cancelled (only completed lines are revenue)."""
-    with warehouse.connect() as conn:
-        conn.execute(ORDER_LINES_SQL)
-        return MaterializeResult(metadata=table_metadata(conn, "core.order_lines"))
-
-
-@asset(key=["core", "orders"], group_name="core", kinds={"duckdb"}, deps=[order_lines])
-def orders(warehouse: Warehouse) -> MaterializeResult:
-    """One row per sales order: customer, date, channel, region, status, number of lines, quantity and
-    amount (sum of its lines). is_revenue is true only for completed orders, so refunds and
-    cancellations never count as revenue by accident."""
-    with warehouse.connect() as conn:
-        conn.execute(ORDERS_SQL)
-        return MaterializeResult(metadata=table_metadata(conn, "core.orders"))
-
-
-CORE_ASSETS = [identity_map, customers, order_lines, orders]
+IDENTITY_ASSETS = [identity_map, customers]

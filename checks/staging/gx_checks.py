@@ -29,9 +29,9 @@ from assets.common.resources import PipelineSettings, Warehouse
 from assets.staging.plausibility import recorded_amount_bound
 from assets.staging.run_spec import BOUNDED_AMOUNTS
 from assets.staging.specs import SPECS
-from checks.expectations import Expectation, suite_for, suite_parameters
-from checks.gx_validation import read_frames, validate
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.staging.gx import read_frames, validate
+from checks.staging.suites import Expectation, suite_for, suite_parameters
 
 # Measured 2026-11-22 on the 2-core development machine (load ~1.3 from other jobs) with
 # staging.sales_order_lines of 1,992,254 rows (python -m pipelines.tools.sample_data --customers 100000):

@@ -10,7 +10,7 @@ from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
 
 from assets.common.consistency import built_as_of
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
 
 
 def run_check(

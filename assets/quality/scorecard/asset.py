@@ -5,7 +5,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.quality.scorecard_sql import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
+from assets.quality.scorecard.logic import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
 
 
 def _score_matrix(rows: list[tuple]) -> str:

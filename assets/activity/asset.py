@@ -2,15 +2,15 @@
 
 from dagster import AssetKey, AssetsDefinition, MaterializeResult, asset
 
-from assets.common.metadata import table_metadata
-from assets.common.resources import Warehouse
-from assets.core.activity_sql import (
+from assets.activity.logic import (
     EMAIL_EVENTS_SQL,
     INTERACTIONS_SQL,
     OPPORTUNITIES_SQL,
     SURVEYS_SQL,
     TICKETS_SQL,
 )
+from assets.common.metadata import table_metadata
+from assets.common.resources import Warehouse
 
 
 def _core_table(name: str, staging_kind: str, sql: str, description: str) -> AssetsDefinition:

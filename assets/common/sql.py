@@ -1,0 +1,116 @@
+"""The SQL of each topic, kept in ``.sql`` files beside its code (``<topic>/sql/<name>.sql``).
+
+A file holds one or more statements in DuckDB's dialect. Values (dates, thresholds, names from the
+settings) are never written into the text: they are bound as named parameters (``$as_of``,
+``$bins``). Where a statement's shape depends on a fixed vocabulary (the columns of an export kind,
+the schemas of the layers), the file is a Jinja template and the structure is passed by name; the
+template may only print identifiers (``core.orders``, ``order_date``) and whole numbers, so data
+cannot reach the SQL text even by mistake.
+
+A file of separate queries that Python runs one by one (the failing-row queries of a check, say)
+names each with a ``-- name: <query>`` line before it, the convention of aiosql and yesql;
+``SqlFolder.named`` returns them by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+
+_QUERY_NAME = re.compile(r"^--\s*name:\s*([A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+
+class SqlTemplateError(ValueError):
+    """A template printed something that is not an identifier or a whole number."""
+
+
+def _only_structure(value: Any) -> str:
+    if isinstance(value, jinja2.Undefined):
+        return str(value)  # StrictUndefined: raises, naming the missing variable
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and _IDENTIFIER.fullmatch(value):
+        return value
+    raise SqlTemplateError(
+        f"a SQL template may print only identifiers and whole numbers, not {value!r}: bind it as a $parameter"
+    )
+
+
+@cache
+def _environment(folder: Path) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(folder),
+        undefined=jinja2.StrictUndefined,
+        finalize=_only_structure,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+class SqlFolder:
+    """The ``sql/`` folder beside a module: ``SqlFolder(__file__).run(conn, "rfm", as_of=...)``."""
+
+    def __init__(self, module_file: str | Path) -> None:
+        self.folder = Path(module_file).resolve().parent / "sql"
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.sql"
+
+    def text(self, name: str, structure: Mapping[str, Any] | None = None) -> str:
+        """The statement text of ``name.sql``, its template filled with ``structure``."""
+        if not self.path(name).is_file():
+            raise FileNotFoundError(f"no SQL file {self.path(name)}")
+        return _environment(self.folder).get_template(f"{name}.sql").render(**(structure or {}))
+
+    def run(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        name: str,
+        structure: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> duckdb.DuckDBPyConnection:
+        """Run every statement of ``name.sql`` in order, each with the parameters it names; the
+        connection holds the last statement's result. A parameter no statement uses is an error."""
+        statements = conn.extract_statements(self.text(name, structure))
+        unused = set(params) - set().union(*(s.named_parameters for s in statements))
+        if unused:
+            raise TypeError(f"{self.path(name).name} has no parameter {', '.join(sorted(unused))}")
+        for statement in statements:
+            wanted = {key: params[key] for key in statement.named_parameters if key in params}
+            conn.execute(statement, wanted or None)
+        return conn
+
+    def rows(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        name: str,
+        structure: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> list[tuple]:
+        """The rows of the last statement of ``name.sql``."""
+        return self.run(conn, name, structure, **params).fetchall()
+
+    def named(self, name: str, structure: Mapping[str, Any] | None = None) -> dict[str, str]:
+        """The queries of ``name.sql`` by their ``-- name:`` line, each without its closing ``;``."""
+        text = self.text(name, structure)
+        marks = list(_QUERY_NAME.finditer(text))
+        if not marks:
+            raise ValueError(f"{self.path(name).name} names no query (a '-- name: <query>' line before each)")
+        queries = {}
+        for mark, following in zip(marks, [*marks[1:], None], strict=True):
+            body = text[mark.end(): following.start() if following else len(text)].strip().rstrip(";").strip()
+            if mark.group(1) in queries:
+                raise ValueError(f"{self.path(name).name} names the query {mark.group(1)} twice")
+            queries[mark.group(1)] = body
+        return queries

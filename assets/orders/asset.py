@@ -1,0 +1,29 @@
+"""Orders: the sales order lines and orders of the core layer, with the resolved customer."""
+
+from dagster import AssetKey, MaterializeResult, asset
+
+from assets.common.metadata import table_metadata
+from assets.common.resources import Warehouse
+from assets.orders.logic import ORDER_LINES_SQL, ORDERS_SQL
+
+
+@asset(key=["core", "order_lines"], group_name="core", kinds={"duckdb"}, deps=[AssetKey(["core", "identity_map"])])
+def order_lines(warehouse: Warehouse) -> MaterializeResult:
+    """One row per product line of a sales order, with the resolved customer_id. Amounts are
+    numbers; status is completed, refunded or cancelled (only completed lines are revenue)."""
+    with warehouse.connect() as conn:
+        conn.execute(ORDER_LINES_SQL)
+        return MaterializeResult(metadata=table_metadata(conn, "core.order_lines"))
+
+
+@asset(key=["core", "orders"], group_name="core", kinds={"duckdb"}, deps=[order_lines])
+def orders(warehouse: Warehouse) -> MaterializeResult:
+    """One row per sales order: customer, date, channel, region, status, number of lines, quantity and
+    amount (sum of its lines). is_revenue is true only for completed orders, so refunds and
+    cancellations never count as revenue by accident."""
+    with warehouse.connect() as conn:
+        conn.execute(ORDERS_SQL)
+        return MaterializeResult(metadata=table_metadata(conn, "core.orders"))
+
+
+ORDER_ASSETS = [order_lines, orders]
