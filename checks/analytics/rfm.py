@@ -9,20 +9,16 @@
 Outcomes are appended to ``quality.validation_results`` like every other check.
 """
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetKey,
-    asset_check,
-)
+from dagster import AssetKey
 
 from assets.analytics.rfm.logic import RfmSettings
-from assets.common.resources import PipelineSettings, Warehouse
 from checks.common.results import Outcome
-from checks.common.running import query_outcome, run_check
+from checks.common.running import invariant_check, query_outcome
 
 SHARE_TOLERANCE = 1e-6
 
@@ -117,43 +113,28 @@ def share_outcomes(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> li
     return outcomes
 
 
-def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, which: str
-              ) -> AssetCheckResult:
-    rfm_settings = RfmSettings.from_thresholds(settings.rules().get("rfm", {}))
-
-    def compute(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
-        if which == "segments":
-            return segment_outcomes(conn, as_of, rfm_settings)
-        return share_outcomes(conn, rfm_settings)
-
-    return run_check(context, warehouse, settings, check_name=check_name, table="analytics.rfm", compute=compute)
+def _rfm_settings(rules: Mapping[str, Any]) -> RfmSettings:
+    return RfmSettings.from_thresholds(rules.get("rfm", {}))
 
 
-@asset_check(
-    asset=AssetKey(["analytics", "rfm"]),
-    name="rfm_every_buyer_in_one_segment",
-    additional_deps=[AssetKey(["core", "orders"])],
-    description="Every customer with a completed order in the RFM window (rfm.lookback_days up to the as-of "
-    "date) has exactly one analytics.rfm row, and nobody else does; each row has scores between 1 and "
-    "rfm.bins, a segment from the configured [[rfm.segments]] names, a value tier (high/normal/low) and an "
-    "ABC class (severity ERROR). A failure means segment counts in reports are wrong: rematerialise "
-    "analytics/rfm after core/orders; the metadata lists sample customers.",
-)
-def rfm_every_buyer_in_one_segment(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                                   settings: PipelineSettings) -> AssetCheckResult:
-    return _evaluate(context, warehouse, settings, "rfm_every_buyer_in_one_segment", "segments")
-
-
-@asset_check(
-    asset=AssetKey(["analytics", "rfm"]),
-    name="rfm_revenue_shares_sum_to_100",
-    description="The customers' revenue shares add up to 100% (within 0.0001%), the cumulative share of the "
-    "last customer in the Pareto ranking is 100%, and the A class brings at least rfm.abc_a_share of revenue "
-    "(severity ERROR). With no revenue in the window every share is 0.",
-)
-def rfm_revenue_shares_sum_to_100(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                                  settings: PipelineSettings) -> AssetCheckResult:
-    return _evaluate(context, warehouse, settings, "rfm_revenue_shares_sum_to_100", "shares")
-
-
-RFM_CHECKS = [rfm_every_buyer_in_one_segment, rfm_revenue_shares_sum_to_100]
+RFM_CHECKS = [
+    invariant_check(
+        table="analytics.rfm",
+        name="rfm_every_buyer_in_one_segment",
+        additional_deps=[AssetKey(["core", "orders"])],
+        description="Every customer with a completed order in the RFM window (rfm.lookback_days up to the as-of "
+        "date) has exactly one analytics.rfm row, and nobody else does; each row has scores between 1 and "
+        "rfm.bins, a segment from the configured [[rfm.segments]] names, a value tier (high/normal/low) and an "
+        "ABC class (severity ERROR). A failure means segment counts in reports are wrong: rematerialise "
+        "analytics/rfm after core/orders; the metadata lists sample customers.",
+        compute=lambda conn, as_of, rules: segment_outcomes(conn, as_of, _rfm_settings(rules)),
+    ),
+    invariant_check(
+        table="analytics.rfm",
+        name="rfm_revenue_shares_sum_to_100",
+        description="The customers' revenue shares add up to 100% (within 0.0001%), the cumulative share of the "
+        "last customer in the Pareto ranking is 100%, and the A class brings at least rfm.abc_a_share of revenue "
+        "(severity ERROR). With no revenue in the window every share is 0.",
+        compute=lambda conn, as_of, rules: share_outcomes(conn, _rfm_settings(rules)),
+    ),
+]

@@ -2,11 +2,20 @@
 quality.validation_results and report them to Dagster. Every analytics and integrity check goes
 through here, so they all read the same way in the UI."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import duckdb
-from dagster import AssetCheckResult, AssetCheckSeverity, MetadataValue
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    AssetKey,
+    MetadataValue,
+    asset_check,
+)
 
 from assets.common.consistency import built_as_of
 from assets.common.resources import PipelineSettings, Warehouse
@@ -38,6 +47,40 @@ def run_check(
         description="all invariants hold" if not failed
         else "; ".join(f"{o.description}: {o.unexpected_count} failing" for o in failed),
     )
+
+
+# What an invariant check computes: its outcomes, from the warehouse, the as-of date the table was
+# built for and the run's validated settings (``settings.rules()``).
+Compute = Callable[[duckdb.DuckDBPyConnection, date, Mapping[str, Any]], Sequence[Outcome]]
+
+
+def invariant_check(
+    *,
+    table: str,
+    name: str,
+    description: str,
+    compute: Compute,
+    additional_deps: Sequence[AssetKey] = (),
+    severity: str = "ERROR",
+    blocking: bool = False,
+) -> AssetChecksDefinition:
+    """The Dagster asset check ``name`` on the asset of ``table`` (``"analytics.rfm"``): runs
+    ``compute`` through ``run_check``, so every invariant check records and reports the same way."""
+
+    @asset_check(
+        asset=AssetKey(table.split(".")),
+        name=name,
+        description=description,
+        additional_deps=list(additional_deps),
+        blocking=blocking,
+    )
+    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse,
+               settings: PipelineSettings) -> AssetCheckResult:
+        rules = settings.rules()
+        return run_check(context, warehouse, settings, check_name=name, table=table, severity=severity,
+                         compute=lambda conn, as_of: compute(conn, as_of, rules))
+
+    return _check
 
 
 def query_outcome(conn: duckdb.DuckDBPyConnection, expectation: str, column: str | None, description: str,
