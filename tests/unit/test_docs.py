@@ -38,7 +38,9 @@ README_TOPICS = (
 
 
 def doc_files(root: Path = ROOT) -> list[Path]:
-    return [root / "README.md", *sorted((root / "docs").rglob("*.md"))]
+    """README.md, the pages in docs/ and the README beside each topic's code."""
+    topic_readmes = sorted(path for folder in ("assets", "checks", "reports") for path in (root / folder).rglob("README.md"))
+    return [root / "README.md", *sorted((root / "docs").rglob("*.md")), *topic_readmes]
 
 
 def prose(text: str) -> str:
@@ -121,8 +123,8 @@ def test_the_readme_locates_every_topic():
     for topic in README_TOPICS:
         assert any(row.startswith(topic) for row in rows), f"README.md: no row for {topic!r}"
     ka_row = next(line for line in text.splitlines() if line.startswith("| key_accounts"))
-    for where in ("assets/analytics/key_accounts/asset.py", "checks/analytics/key_accounts.py", "[key_accounts]",
-                  "docs/analytics/key_accounts.md"):
+    for where in ("assets/analytics/key_accounts/", "checks/analytics/key_accounts.py", "[key_accounts]",
+                  "assets/analytics/key_accounts/README.md"):
         assert where in ka_row, f"README.md key_accounts row does not name {where}"
 
 
@@ -141,7 +143,7 @@ def test_the_scan_finds_the_links_and_paths_it_checks():
     assert sum(len(relative_links(p)) for p in pages) >= 50
     assert sum(len(backticked_paths(p)) for p in pages) >= 100
     assert "reports/screenshots/management.zh.png" in relative_links(README)
-    assert "assets/analytics/key_accounts/asset.py" in backticked_paths(README)
+    assert "assets/analytics/key_accounts/" in backticked_paths(README)
 
 
 def test_the_checks_see_a_broken_link_a_missing_anchor_and_a_missing_path(tmp_path: Path):
