@@ -10,6 +10,7 @@ from dagster import AssetSelection, materialize
 
 from assets.common.settings import PathSettings
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
+from pipelines.tools.sample_data import generate
 
 
 @pytest.fixture
@@ -30,6 +31,18 @@ def materialize_all(paths: PathSettings, selection=None):
 def materialize_layers(paths: PathSettings, *layers: str):
     """Materialise only the given layers (asset groups) and their checks: faster for ingest tests."""
     return materialize_all(paths, selection=AssetSelection.groups(*layers))
+
+
+def default_sample(root: Path, *layers: str):
+    """Generate the sample ``make run`` generates (2,000 customers, seed 7) under ``root`` and
+    materialise the given layers (all of them when none is given): its paths and the run's result.
+    The generator's ground truth is in ``root / "truth"``."""
+    generate(root / "inbox", root / "truth", customers=2000, seed=7)
+    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
+                         reports_dir=str(root / "reports"))
+    result = materialize_layers(paths, *layers) if layers else materialize_all(paths)
+    assert result.success
+    return paths, result
 
 
 def query(paths: PathSettings, sql: str) -> list[tuple]:

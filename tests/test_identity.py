@@ -12,8 +12,7 @@ import pytest
 from assets.common.settings import PathSettings
 from assets.identity.logic import build_customers, build_identity_map, install_identity_functions
 from pipelines.tools.identity_quality import evaluate_identity
-from pipelines.tools.sample_data import generate
-from tests.conftest import materialize_all
+from tests.conftest import default_sample
 
 
 def crm_id(account_id: str) -> str:
@@ -192,11 +191,7 @@ def test_identity_map_keeps_its_columns_and_an_empty_inbox_works():
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> tuple[PathSettings, Path]:
     root = tmp_path_factory.mktemp("identity")
-    generate(root / "inbox", root / "truth", customers=2000, seed=7)
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
-                         reports_dir=str(root / "reports"))
-    result = materialize_all(paths)
-    assert result.success
+    paths, result = default_sample(root)
     metadata = result.asset_materializations_for_node("core__identity_map")[0].metadata
     assert "company name" in metadata["links_by_rule"].value  # the UI shows how many records each rule linked
     return paths, root / "truth"

@@ -57,34 +57,38 @@ def test_four_source_inbox_by_hand(paths):
     card = _scorecard(paths)
     # as-of = newest staged order date 2025-03-01 (O4 of 2025-03-02 has no customer code: quarantined)
 
-    # sales: 5 raw lines, O4 quarantined, 4 staged with customer_name/sku/category/channel/region all
-    # filled; C001 and C002 are linked to FX-1 / FX-2 with the same region and company (2 pairs each)
-    _expect(card, "sales", "completeness", 4 * 5, 4 * 5)
-    _expect(card, "sales", "validity", 4, 5)
-    _expect(card, "sales", "uniqueness", 4, 4)
-    _expect(card, "sales", "consistency", 4, 4)
-    _expect(card, "sales", "timeliness", 29, 29, age_days=0)
-    # crm: 3 accounts x 9 columns, only FX-3's phone empty; both ERP codes C001, C002 are sold to;
-    # newest account created 2025-01-10, 50 days before the as-of date
-    _expect(card, "crm", "completeness", 26, 27)
-    _expect(card, "crm", "validity", 3, 3)
-    _expect(card, "crm", "uniqueness", 3, 3)
-    _expect(card, "crm", "consistency", 2, 2)
-    _expect(card, "crm", "timeliness", 0, 29, age_days=50)
-    # service: T2 has CSAT 7 (quarantined); T1 (phone, channel, category, priority, status all filled)
-    # has FX-1's phone and no e-mail: agrees; opened 2025-02-01, 28 days before the as-of date
-    _expect(card, "service", "completeness", 5, 5)
-    _expect(card, "service", "validity", 1, 2)
-    _expect(card, "service", "uniqueness", 1, 1)
-    _expect(card, "service", "consistency", 1, 1)
-    _expect(card, "service", "timeliness", 2, 29, age_days=28)
-    # email: 1 campaign (name, subject, sent_at) + 3 events (campaign id), all filled and distinct;
-    # zhang.wei@ is FX-1's address, stranger@ is in no CRM account; newest 2025-02-01
-    _expect(card, "email", "completeness", 6, 6)
-    _expect(card, "email", "validity", 4, 4)
-    _expect(card, "email", "uniqueness", 4, 4)
-    _expect(card, "email", "consistency", 1, 2)
-    _expect(card, "email", "timeliness", 2, 29, age_days=28)
+    # (source, dimension, numerator, denominator, age in days)
+    for expected in (
+        # sales: 5 raw lines, O4 quarantined, 4 staged with customer_name/sku/category/channel/region all
+        # filled; C001 and C002 are linked to FX-1 / FX-2 with the same region and company (2 pairs each)
+        ("sales", "completeness", 4 * 5, 4 * 5, None),
+        ("sales", "validity", 4, 5, None),
+        ("sales", "uniqueness", 4, 4, None),
+        ("sales", "consistency", 4, 4, None),
+        ("sales", "timeliness", 29, 29, 0),
+        # crm: 3 accounts x 9 columns, only FX-3's phone empty; both ERP codes C001, C002 are sold to;
+        # newest account created 2025-01-10, 50 days before the as-of date
+        ("crm", "completeness", 26, 27, None),
+        ("crm", "validity", 3, 3, None),
+        ("crm", "uniqueness", 3, 3, None),
+        ("crm", "consistency", 2, 2, None),
+        ("crm", "timeliness", 0, 29, 50),
+        # service: T2 has CSAT 7 (quarantined); T1 (phone, channel, category, priority, status all filled)
+        # has FX-1's phone and no e-mail: agrees; opened 2025-02-01, 28 days before the as-of date
+        ("service", "completeness", 5, 5, None),
+        ("service", "validity", 1, 2, None),
+        ("service", "uniqueness", 1, 1, None),
+        ("service", "consistency", 1, 1, None),
+        ("service", "timeliness", 2, 29, 28),
+        # email: 1 campaign (name, subject, sent_at) + 3 events (campaign id), all filled and distinct;
+        # zhang.wei@ is FX-1's address, stranger@ is in no CRM account; newest 2025-02-01
+        ("email", "completeness", 6, 6, None),
+        ("email", "validity", 4, 4, None),
+        ("email", "uniqueness", 4, 4, None),
+        ("email", "consistency", 1, 2, None),
+        ("email", "timeliness", 2, 29, 28),
+    ):
+        _expect(card, *expected)
 
     per_source = {
         "sales": [1, 4 / 5, 1, 1, 1],

@@ -9,18 +9,13 @@ import pytest
 
 from assets.common.settings import PathSettings
 from assets.ingest.readers import file_sha256
-from pipelines.tools.sample_data import generate
-from tests.conftest import materialize_layers
+from tests.conftest import default_sample
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> tuple[PathSettings, Path]:
     root = tmp_path_factory.mktemp("sample")
-    generate(root / "inbox", root / "truth", customers=2000, seed=7)
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "w.duckdb"),
-                         reports_dir=str(root / "reports"))
-    result = materialize_layers(paths, "raw", "staging")
-    assert result.success
+    paths, _ = default_sample(root, "raw", "staging")
     return paths, root
 
 

@@ -39,7 +39,8 @@ README_TOPICS = (
 
 def doc_files(root: Path = ROOT) -> list[Path]:
     """README.md, the pages in docs/ and the README beside each topic's code."""
-    topic_readmes = sorted(path for folder in ("assets", "checks", "reports") for path in (root / folder).rglob("README.md"))
+    topic_readmes = sorted(path for folder in ("assets", "checks", "reports")
+                           for path in (root / folder).rglob("README.md"))
     return [root / "README.md", *sorted((root / "docs").rglob("*.md")), *topic_readmes]
 
 

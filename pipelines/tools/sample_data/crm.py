@@ -87,7 +87,7 @@ def _accounts(inbox: Path, population: Population, volumes: Volumes, rates: Dirt
         "lead_source", "owner",
     )
     draft = d.Draft(frame)
-    _phone_email_dirt(rng, draft, rates)
+    d.phone_email_dirt(rng, draft, rates.phone_format, rates.email_format)
     rows = d.pick(rng, draft.height, rates.date_format)
     draft.replace("created_date", rows, d.dirty_dates(rng, created[rows], True), "date_format", True)
     for column in ("industry", "company_size", "region", "lead_source"):
@@ -95,16 +95,6 @@ def _accounts(inbox: Path, population: Population, volumes: Volumes, rates: Dirt
     final, log = d.add_duplicates(rng, draft, 0.0)
     info = write_csv(inbox, "crm/客户列表_fxiaoke.csv", CRM_ACCOUNTS, final, encoding="gbk", line_ending="\r\n")
     return info, log
-
-
-def _phone_email_dirt(rng: np.random.Generator, draft: d.Draft, rates: DirtRates) -> None:
-    """Phones in mixed formats and e-mails with spaces / mixed case (only non-empty cells)."""
-    phones = draft.frame.get_column("phone")
-    rows = d.pick(rng, phones.is_not_null().to_numpy(), rates.phone_format)
-    draft.replace("phone", rows, d.dirty_phones(rng, phones.gather(rows)), "phone_format", True)
-    emails = draft.frame.get_column("email")
-    rows = d.pick(rng, emails.is_not_null().to_numpy(), rates.email_format)
-    draft.replace("email", rows, d.dirty_emails(rng, emails.gather(rows)), "email_format", True)
 
 
 def _interactions(inbox: Path, population: Population, volumes: Volumes, rates: DirtRates,

@@ -334,3 +334,13 @@ def dirty_amounts(rng: np.random.Generator, cents: np.ndarray) -> pl.Series:
 def choose_text(rng: np.random.Generator, values: tuple[str, ...], n: int) -> pl.Series:
     """``n`` values drawn uniformly from ``values``."""
     return pl.Series(list(values), dtype=pl.String).gather(rng.integers(0, len(values), n))
+
+
+def phone_email_dirt(rng: np.random.Generator, draft: Draft, phone_rate: float, email_rate: float) -> None:
+    """Phones in mixed formats and e-mails with spaces / mixed case (only non-empty cells)."""
+    phones = draft.frame.get_column("phone")
+    rows = pick(rng, phones.is_not_null().to_numpy(), phone_rate)
+    draft.replace("phone", rows, dirty_phones(rng, phones.gather(rows)), "phone_format", True)
+    emails = draft.frame.get_column("email")
+    rows = pick(rng, emails.is_not_null().to_numpy(), email_rate)
+    draft.replace("email", rows, dirty_emails(rng, emails.gather(rows)), "email_format", True)

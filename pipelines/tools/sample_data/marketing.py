@@ -46,20 +46,22 @@ class Campaign:
     send_time: datetime
 
 
+# The festival campaigns: (month, slot) -> campaign name and subject line ({year} filled in).
+_FESTIVAL_THEMES = {
+    (5, 1): ("{year}年618年中大促预热", "【618预热】年中大促即将开启，全场低至8折"),
+    (6, 0): ("{year}年618年中大促", "【618】爆款直降，满1000减100"),
+    (10, 1): ("{year}年双11预售开启", "【双11预售】定金翻倍，企业采购专享价"),
+    (11, 0): ("{year}年双11狂欢节", "【双11】一年一次，办公用品囤货季"),
+    (12, 0): ("{year}年双12年终盛典", "【双12】年终采购，满额赠礼"),
+    (1, 1): ("{year}年新春年货节", "【年货节】春节福利采购，顺丰包邮"),
+}
+
+
 def _theme(year: int, month: int, slot: int) -> tuple[str, str]:
     """Campaign name and subject line for the first (slot 0) or second (slot 1) campaign of a month."""
-    if month == 5 and slot == 1:
-        return f"{year}年618年中大促预热", "【618预热】年中大促即将开启，全场低至8折"
-    if month == 6 and slot == 0:
-        return f"{year}年618年中大促", "【618】爆款直降，满1000减100"
-    if month == 10 and slot == 1:
-        return f"{year}年双11预售开启", "【双11预售】定金翻倍，企业采购专享价"
-    if month == 11 and slot == 0:
-        return f"{year}年双11狂欢节", "【双11】一年一次，办公用品囤货季"
-    if month == 12 and slot == 0:
-        return f"{year}年双12年终盛典", "【双12】年终采购，满额赠礼"
-    if month == 1 and slot == 1:
-        return f"{year}年新春年货节", "【年货节】春节福利采购，顺丰包邮"
+    if (month, slot) in _FESTIVAL_THEMES:
+        name, subject = _FESTIVAL_THEMES[(month, slot)]
+        return name.format(year=year), subject
     if slot == 0:
         return f"{year}年{month}月会员月刊", f"【会员月刊】{month}月行业资讯与会员优惠"
     return f"{year}年{month}月新品推荐", "【新品推荐】本月新品抢先看，首单9折"

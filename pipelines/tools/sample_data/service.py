@@ -143,12 +143,7 @@ def _tickets(inbox: Path, population: Population, volumes: Volumes, rates: DirtR
                                                   CELL_BLANK).astype(np.int8)),
         )
     draft = d.Draft(frame)
-    phones = draft.frame.get_column("phone")
-    rows = d.pick(rng, phones.is_not_null().to_numpy(), rates.phone_format)
-    draft.replace("phone", rows, d.dirty_phones(rng, phones.gather(rows)), "phone_format", True)
-    emails = draft.frame.get_column("email")
-    rows = d.pick(rng, emails.is_not_null().to_numpy(), rates.email_format)
-    draft.replace("email", rows, d.dirty_emails(rng, emails.gather(rows)), "email_format", True)
+    d.phone_email_dirt(rng, draft, rates.phone_format, rates.email_format)
     for column in TICKET_DATE_COLUMNS:
         secs = epochs[column]
         fmt_rate, bad_rate = rates.date_format, rates.bad_date if column == "opened_at" else 0.0
@@ -221,12 +216,7 @@ def _nps(inbox: Path, population: Population, volumes: Volumes, rates: DirtRates
         }
     )
     draft = d.Draft(frame)
-    phones = draft.frame.get_column("phone")
-    rows = d.pick(rng, phones.is_not_null().to_numpy(), rates.phone_format)
-    draft.replace("phone", rows, d.dirty_phones(rng, phones.gather(rows)), "phone_format", True)
-    emails = draft.frame.get_column("email")
-    rows = d.pick(rng, emails.is_not_null().to_numpy(), rates.email_format)
-    draft.replace("email", rows, d.dirty_emails(rng, emails.gather(rows)), "email_format", True)
+    d.phone_email_dirt(rng, draft, rates.phone_format, rates.email_format)
     fmt_rows, bad_rows = d.pick_many(rng, n, [rates.date_format, rates.bad_date])
     draft.replace("survey_date", fmt_rows, d.dirty_dates(rng, submitted[fmt_rows], True), "date_format", True)
     draft.replace("survey_date", bad_rows, d.choose_text(rng, d.BAD_DATES, bad_rows.shape[0]), "bad_date", False)
