@@ -33,13 +33,18 @@ def materialize_layers(paths: PathSettings, *layers: str):
     return materialize_all(paths, selection=AssetSelection.groups(*layers))
 
 
+def paths_under(root: Path, as_of: str = "") -> PathSettings:
+    """Paths of an installation whose inbox, warehouse and reports all lie under ``root``."""
+    return PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
+                        reports_dir=str(root / "reports"), as_of=as_of)
+
+
 def default_sample(root: Path, *layers: str):
     """Generate the sample ``make run`` generates (2,000 customers, seed 7) under ``root`` and
     materialise the given layers (all of them when none is given): its paths and the run's result.
     The generator's ground truth is in ``root / "truth"``."""
     generate(root / "inbox", root / "truth", customers=2000, seed=7)
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
-                         reports_dir=str(root / "reports"))
+    paths = paths_under(root)
     result = materialize_layers(paths, *layers) if layers else materialize_all(paths)
     assert result.success
     return paths, result

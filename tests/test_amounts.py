@@ -16,7 +16,7 @@ from assets.staging.numbers import NumberSettings
 from assets.staging.plausibility import DEFAULT_FLOOR, PlausibilitySettings, derive_amount_bound
 from assets.staging.specs import SPECS
 from checks.staging.suites import suite_parameters
-from tests.conftest import materialize_layers, query
+from tests.conftest import materialize_layers, paths_under, query
 from tests.inbox_builders import write_csv
 
 HEADER = ["Order ID", "Customer Code", "Order Date", "Quantity", "Unit Price", "Discount", "Amount"]
@@ -107,10 +107,8 @@ TYPO_ROWS[211][6] = "1E12"
 @pytest.fixture(scope="module")
 def staged(tmp_path_factory):
     root = tmp_path_factory.mktemp("amounts")
-    from assets.common.settings import PathSettings
 
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "w.duckdb"),
-                         reports_dir=str(root / "reports"))
+    paths = paths_under(root)
     sales = Path(paths.inbox_dir) / "sales"
     write_csv(sales / "eu.csv", HEADER, [  # decimal commas, dots grouping thousands
         ["E1", "C1", "2025-01-05", "2", "617,25", "0", "1.234,50"],

@@ -10,10 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.common.settings import PathSettings
 from pipelines.tools.sample_data import generate
 from reports.common.catalog import REPORTS
-from tests.conftest import materialize_layers
+from tests.conftest import materialize_layers, paths_under
 from tests.hostile_inbox import CASES, CORRECTED_AMOUNT, build_hostile_inbox, inbox_outcomes
 from tests.test_end_to_end import run_pipeline
 
@@ -25,8 +24,7 @@ def hostile(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
     generate(root / "inbox", root / "truth", customers=300, seed=11)
     expected = build_hostile_inbox(root / "inbox")
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "w.duckdb"),
-                         reports_dir=str(root / "reports"))
+    paths = paths_under(root)
     result = materialize_layers(paths, "raw", "staging")
     with duckdb.connect(paths.warehouse_path, read_only=True) as conn:
         yield root, expected, result, conn

@@ -18,7 +18,7 @@ from reports.common.prediction_status import SUBJECTS
 from reports.common.publish import generation_time
 from reports.management import data, text
 from reports.management.asset import CHART_IDS, render_management_pages
-from tests.conftest import materialize_all
+from tests.conftest import materialize_all, paths_under
 from tests.inbox_builders import minimal_sales_inbox
 from tests.report_fixtures import absolute_paths, placeholders
 
@@ -398,8 +398,7 @@ def sample(tmp_path_factory) -> PathSettings:
     """A 300-customer generated installation, every asset materialised once with a pinned time."""
     root = tmp_path_factory.mktemp("management")
     generate(root / "inbox", root / "truth", customers=300, seed=11)
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
-                         reports_dir=str(root / "reports"))
+    paths = paths_under(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
         assert materialize_all(paths).success
@@ -516,8 +515,7 @@ def sales_only(tmp_path_factory) -> PathSettings:
     """Only a minimal sales export (three customers): no service, e-mail or CRM data, no churn model."""
     root = tmp_path_factory.mktemp("management-sales-only")
     minimal_sales_inbox(root / "inbox")
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
-                         reports_dir=str(root / "reports"))
+    paths = paths_under(root)
     assert materialize_all(paths).success
     return paths
 

@@ -23,6 +23,7 @@ from reports.common.strings import STRINGS
 from reports.index.asset import published_reports, render_index_pages
 from reports.key_accounts import asset as key_accounts_report
 from reports.registry import REPORT_ASSETS
+from tests.conftest import paths_under
 from tests.inbox_builders import four_source_inbox
 from tests.report_fixtures import (
     PUBLISHED_FILES,
@@ -42,8 +43,7 @@ CONTACT = "zhang.wei@example.com"
 def installation(tmp_path_factory) -> PathSettings:
     root = tmp_path_factory.mktemp("report-failures")
     four_source_inbox(root / "inbox")
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
-                         reports_dir=str(root / "reports"))
+    paths = paths_under(root)
     build_upstream(paths)
     return paths
 

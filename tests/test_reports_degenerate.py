@@ -15,6 +15,7 @@ import duckdb
 import pytest
 
 from assets.common.settings import PathSettings
+from tests.conftest import paths_under
 from tests.inbox_builders import four_source_inbox, minimal_sales_inbox, write_csv
 from tests.report_fixtures import (
     PUBLISHED_FILES,
@@ -100,8 +101,7 @@ def installations(tmp_path_factory) -> Callable[[str], PathSettings]:
         if case in PIPELINE_CASES:
             write_inbox, as_of = PIPELINE_CASES[case]
             write_inbox(root / "inbox")
-            paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
-                                 reports_dir=str(root / "reports"), as_of=as_of)
+            paths = paths_under(root, as_of=as_of)
             build_upstream(paths)
         else:
             paths = copy_installation(get("four_sources"), root)

@@ -22,7 +22,7 @@ from reports.common.charts import plotly_script
 from reports.common.prediction_status import SUBJECTS
 from reports.data_quality.asset import render_data_quality_pages
 from reports.key_accounts.asset import key_account_summary, render_key_accounts_pages
-from tests.conftest import materialize_all
+from tests.conftest import materialize_all, paths_under
 from tests.report_fixtures import absolute_paths, placeholders
 
 AS_OF = date(2026, 6, 30)
@@ -269,8 +269,7 @@ def test_failed_scores_say_why_instead_of_an_empty_watchlist():
 def built(tmp_path_factory) -> PathSettings:
     root = tmp_path_factory.mktemp("table_reports")
     generate(root / "inbox", root / "truth", customers=300, seed=11)
-    paths = PathSettings(inbox_dir=str(root / "inbox"), warehouse_path=str(root / "warehouse.duckdb"),
-                         reports_dir=str(root / "reports"), as_of=AS_OF.isoformat())
+    paths = paths_under(root, as_of=AS_OF.isoformat())
     assert materialize_all(paths).success
     return paths
 
