@@ -13,8 +13,8 @@ from assets.analytics.kpis.logic import (
     KPIS,
     build_kpi_definitions,
     build_kpis_monthly,
-    churn_days_from,
 )
+from assets.analytics.kpis.settings import churn_days_from
 from assets.orders.logic import ORDERS_SQL
 from checks.analytics.kpis import (
     consistency_outcomes,

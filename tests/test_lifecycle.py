@@ -7,12 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.analytics.lifecycle.logic import (
-    LifecycleRules,
-    build_lifecycle,
-    build_lifecycle_transitions,
-    snapshot_dates,
-)
+from assets.analytics.lifecycle.logic import build_lifecycle, build_lifecycle_transitions, snapshot_dates
+from assets.analytics.lifecycle.settings import LifecycleRules
 from assets.common.settings import load_thresholds
 from checks.analytics.lifecycle import one_stage_outcomes, shares_outcomes, transitions_outcomes
 from tests.conftest import materialize_all, query

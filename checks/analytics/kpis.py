@@ -14,49 +14,27 @@
 Outcomes go to ``quality.validation_results`` like the other checks (expectation = the rule).
 """
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetKey,
-    asset_check,
-)
+from dagster import AssetKey
 
-from assets.analytics.kpis.logic import KPI_NAMES, churn_days_from
-from assets.common.resources import PipelineSettings, Warehouse
-from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.common.running import run_check
+from assets.analytics.kpis.logic import KPI_NAMES
+from assets.analytics.kpis.settings import churn_days_from
+from assets.common.sql import SqlFolder
+from checks.common.results import Outcome, masked_samples
+from checks.common.running import invariant_check, query_outcome
 
+SQL = SqlFolder(__file__)
 TABLE = "analytics.kpis_monthly"
-KPIS_KEY = AssetKey(["analytics", "kpis_monthly"])
 
 # --- agreement with the core tables ------------------------------------------------------------------
 
-# KPI → its recomputation over ``c``, the completed orders rebuilt from core.order_lines
-SPOT_KPIS: dict[str, str] = {
-    "revenue": "sum(amount) FILTER (WHERE order_date BETWEEN $month AND $period_end)",
-    "orders": "count(*) FILTER (WHERE order_date BETWEEN $month AND $period_end)",
-    "active_customers": "count(DISTINCT customer_id) FILTER (WHERE order_date BETWEEN $month AND $period_end)",
-    "customers": "count(DISTINCT customer_id) FILTER (WHERE order_date BETWEEN "
-                 "$period_end - CAST($churn_days AS INTEGER) AND $period_end)",
-    "new_customers": "count(DISTINCT customer_id) FILTER (WHERE first_date BETWEEN $month AND $period_end)",
-}
-
-_RECOMPUTE_SQL = """
-WITH lines_to_orders AS (
-    SELECT order_id, arg_min(customer_id, line_no) AS customer_id, arg_min(status, line_no) AS status,
-           min(order_date) AS order_date, sum(amount) AS amount
-    FROM core.order_lines GROUP BY order_id
-), c AS (
-    SELECT *, min(order_date) OVER (PARTITION BY customer_id) AS first_date
-    FROM lines_to_orders WHERE status = 'completed' AND order_date <= $as_of
-)
-SELECT (SELECT min(order_date) FROM lines_to_orders WHERE order_date <= $as_of) AS first_order_date,
-       {columns}
-FROM c
-"""
+# The KPIs recomputed from ``c``, the completed orders rebuilt from core.order_lines
+# (sql/kpi_spot_check.sql)
+SPOT_KPIS: tuple[str, ...] = ("revenue", "orders", "active_customers", "customers", "new_customers")
 
 
 def _months_to_check(as_of: date) -> list[tuple[date, date]]:
@@ -78,21 +56,16 @@ def _close(a: float | None, b: float | None) -> bool:
 def spot_check_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, churn_days: int) -> list[Outcome]:
     """Recompute the spot KPIs from core.order_lines and compare them with analytics.kpis_monthly."""
     months = _months_to_check(as_of)
-    params: dict[str, object] = {"as_of": as_of, "churn_days": churn_days}
-    columns = []
-    for i, (month, period_end) in enumerate(months):  # one scan of the order lines for all months
-        params[f"month_{i}"], params[f"period_end_{i}"] = month, period_end
-        columns += [sql.replace("$month", f"$month_{i}").replace("$period_end", f"$period_end_{i}") + f" AS {name}_{i}"
-                    for name, sql in SPOT_KPIS.items()]
-    row = conn.execute(_RECOMPUTE_SQL.format(columns=",\n       ".join(columns)), params).fetchone()
-    first_order_date, recomputed = row[0], row[1:]
+    cursor = SQL.run(conn, "kpi_spot_check", {"months": range(1, len(months) + 1)}, as_of=as_of,
+                     churn_days=churn_days, months=[m for m, _ in months], period_ends=[e for _, e in months])
+    recomputed = dict(zip((column[0] for column in cursor.description), cursor.fetchone(), strict=True))
+    first_order_date = recomputed["first_order_date"]
     checked: dict[str, list[str]] = {name: [] for name in SPOT_KPIS}
-    for i, (month, _period_end) in enumerate(months):
+    for i, (month, _period_end) in enumerate(months, start=1):
         covered = first_order_date is not None and first_order_date.replace(day=1) <= month
-        table = dict(conn.execute(f"SELECT kpi, value FROM {TABLE} WHERE month = ? AND kpi IN "
-                                  f"({', '.join('?' for _ in SPOT_KPIS)})", [month, *SPOT_KPIS]).fetchall())
-        for j, name in enumerate(SPOT_KPIS):
-            value = recomputed[i * len(SPOT_KPIS) + j]
+        table = dict(SQL.rows(conn, "kpi_values", month=month, kpis=list(SPOT_KPIS)))
+        for name in SPOT_KPIS:
+            value = recomputed[f"{name}_{i}"]
             expected = (value if value is not None else 0) if covered else None
             if name not in table and expected is None:
                 continue  # a month before any data: no row is right
@@ -118,132 +91,72 @@ def spot_check_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, churn_days
 
 # --- the table's own consistency ---------------------------------------------------------------------
 
-_KPI_LIST = ", ".join(f"('{name}')" for name in KPI_NAMES)
-
-# Each rule: (expectation, column, description, SQL giving one text label per violating row).
-CONSISTENCY_RULES: tuple[tuple[str, str | None, str, str], ...] = (
+# Each rule: (expectation, column, description); its query (one text label per violating row) is the
+# query of that name in sql/kpis.sql.
+CONSISTENCY_RULES: tuple[tuple[str, str | None, str], ...] = (
     ("expect_one_row_per_month_and_kpi", "kpi",
-     "every month from the first to the as-of month has exactly one row per KPI, and no other rows",
-     f"""WITH grid AS (
-            SELECT CAST(m AS DATE) AS month, k.kpi
-            FROM range((SELECT min(month) FROM {TABLE}), CAST(date_trunc('month', $as_of) AS DATE) + INTERVAL 1 MONTH,
-                       INTERVAL 1 MONTH) t(m)
-            CROSS JOIN (VALUES {_KPI_LIST}) k(kpi)
-        ), counted AS (SELECT month, kpi, count(*) AS n FROM {TABLE} GROUP BY ALL)
-        SELECT strftime(coalesce(g.month, c.month), '%Y-%m') || ' ' || coalesce(g.kpi, c.kpi) || ': '
-               || coalesce(c.n, 0) || ' rows'
-        FROM grid g FULL JOIN counted c USING (month, kpi)
-        WHERE g.kpi IS NULL OR coalesce(c.n, 0) <> 1
-        ORDER BY 1"""),
+     "every month from the first to the as-of month has exactly one row per KPI, and no other rows"),
     ("expect_period_end_and_partial_month_flag", "is_partial_month",
      "period_end is the month end (the as-of date in the as-of month); only the as-of month can be partial, "
-     "and it is when the as-of date is not its last day; as_of is the run's as-of date",
-     f"""SELECT strftime(month, '%Y-%m') || ' ' || kpi FROM {TABLE}
-        WHERE period_end IS DISTINCT FROM least(last_day(month), $as_of)
-           OR is_partial_month IS DISTINCT FROM (last_day(month) > $as_of)
-           OR as_of IS DISTINCT FROM $as_of
-        ORDER BY month, kpi"""),
+     "and it is when the as-of date is not its last day; as_of is the run's as-of date"),
     ("expect_comparisons_to_match_earlier_rows", "previous_month_value",
      "previous_month_value and same_month_last_year_value equal the value of the month before and of the "
-     "month twelve months before, and the change columns are the differences",
-     f"""SELECT strftime(t.month, '%Y-%m') || ' ' || t.kpi FROM {TABLE} t
-        LEFT JOIN {TABLE} p ON p.kpi = t.kpi AND p.month = CAST(t.month - INTERVAL 1 MONTH AS DATE)
-        LEFT JOIN {TABLE} y ON y.kpi = t.kpi AND y.month = CAST(t.month - INTERVAL 12 MONTH AS DATE)
-        WHERE t.previous_month_value IS DISTINCT FROM p.value
-           OR t.same_month_last_year_value IS DISTINCT FROM y.value
-           OR abs(coalesce(t.change_vs_previous_month, 0) - coalesce(t.value - p.value, 0)) > 1e-9
-           OR (t.change_vs_previous_month IS NULL) <> (t.value - p.value IS NULL)
-           OR abs(coalesce(t.change_vs_last_year, 0) - coalesce(t.value - y.value, 0)) > 1e-9
-           OR (t.change_vs_last_year IS NULL) <> (t.value - y.value IS NULL)
-        ORDER BY t.month, t.kpi"""),
+     "month twelve months before, and the change columns are the differences"),
     ("expect_value_to_equal_numerator_over_denominator", "value",
      "every ratio, CSAT, average order value and NPS equals numerator ÷ denominator (NPS × 100), and is "
-     "empty when the denominator is 0 or empty",
-     f"""SELECT strftime(month, '%Y-%m') || ' ' || kpi FROM {TABLE}
-        WHERE (unit = 'ratio' OR kpi IN ('csat', 'average_order_value', 'nps'))
-          AND CASE WHEN coalesce(denominator, 0) = 0 THEN value IS NOT NULL
-                   ELSE value IS NULL OR abs(value - (CASE WHEN kpi = 'nps' THEN 100 ELSE 1 END)
-                                                       * numerator / denominator) > 1e-9 END
-        ORDER BY month, kpi"""),
+     "empty when the denominator is 0 or empty"),
     ("expect_values_in_range", "value",
      "ratios are between 0 and 1, CSAT between 1 and 5, NPS between −100 and 100, counts are whole "
-     "numbers ≥ 0 and hours ≥ 0",
-     f"""SELECT strftime(month, '%Y-%m') || ' ' || kpi || ' = ' || value FROM {TABLE}
-        WHERE (unit = 'ratio' AND NOT value BETWEEN 0 AND 1)
-           OR (kpi = 'csat' AND NOT value BETWEEN 1 AND 5)
-           OR (kpi = 'nps' AND NOT value BETWEEN -100 AND 100)
-           OR (unit = 'count' AND (value < 0 OR value <> round(value)))
-           OR (unit = 'hours' AND value < 0)
-        ORDER BY month, kpi"""),
+     "numbers ≥ 0 and hours ≥ 0"),
     ("expect_customer_flows_to_balance", "customers",
-     "customers = previous month's customers + new + returning − churned customers",
-     f"""WITH w AS (
-            PIVOT (SELECT month, kpi, value FROM {TABLE}
-                   WHERE kpi IN ('customers', 'new_customers', 'returning_customers', 'churned_customers'))
-            ON kpi IN ('customers', 'new_customers', 'returning_customers', 'churned_customers')
-            USING any_value(value) GROUP BY month
-        )
-        SELECT strftime(month, '%Y-%m') FROM (
-            SELECT *, lag(customers) OVER (ORDER BY month) AS previous_customers FROM w)
-        WHERE customers IS NOT NULL
-          AND customers <> coalesce(previous_customers, 0) + new_customers + returning_customers - churned_customers
-        ORDER BY month"""),
+     "customers = previous month's customers + new + returning − churned customers"),
 )
 
 
 def consistency_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
     """Evaluate every rule of CONSISTENCY_RULES on analytics.kpis_monthly."""
     total = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
+    queries = SQL.named("kpis")
+    values = {"as_of": as_of, "kpi_names": list(KPI_NAMES)}
     outcomes = []
-    for expectation, column, description, sql in CONSISTENCY_RULES:
-        labels = [r[0] for r in conn.execute(sql, {"as_of": as_of} if "$as_of" in sql else {}).fetchall()]
-        outcomes.append(Outcome(
-            expectation=expectation, column=column, description=description, success=not labels,
-            element_count=int(total), unexpected_count=len(labels),
-            unexpected_percent=100.0 * len(labels) / total if total else 0.0,
-            samples=masked_samples(labels[:SAMPLE_LIMIT], column=None),
-        ))
+    for expectation, column, description in CONSISTENCY_RULES:
+        sql = queries[expectation]
+        wanted = conn.extract_statements(sql)[0].named_parameters
+        outcomes.append(query_outcome(conn, expectation, column, description, total=total, failing_sql=sql,
+                                      params={key: value for key, value in values.items() if key in wanted}))
     return outcomes
 
 
 # --- the checks ----------------------------------------------------------------------------------------
 
 
-def _result(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, evaluate) -> AssetCheckResult:
-    churn_days = churn_days_from(settings.rules())
-    return run_check(context, warehouse, settings, check_name=check_name, table=TABLE,
-                     compute=lambda conn, as_of: evaluate(conn, as_of, churn_days))
+def _consistency(conn: duckdb.DuckDBPyConnection, as_of: date, rules: Mapping[str, Any]) -> list[Outcome]:
+    churn_days_from(rules)  # the KPI settings are validated before the check, as for the spot check
+    return consistency_outcomes(conn, as_of)
 
 
-@asset_check(
-    asset=KPIS_KEY,
-    name="kpis_agree_with_core_tables",
-    blocking=True,
-    additional_deps=[AssetKey(["core", "order_lines"])],
-    description="Spot check (severity ERROR, blocking): revenue, orders, active customers, new customers and "
-    "customers of the latest complete month and of the as-of month, recomputed independently from "
-    "core.order_lines, equal analytics.kpis_monthly (revenue to the cent). A failure means the KPI table "
-    "is stale (core rebuilt without it) or wrong; rematerialise analytics/kpis_monthly. The metadata "
-    "lists the months with the table's and the recomputed values.",
-)
-def kpis_agree_with_core_tables(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                                settings: PipelineSettings) -> AssetCheckResult:
-    return _result(context, warehouse, settings, "kpis_agree_with_core_tables", spot_check_outcomes)
-
-
-@asset_check(
-    asset=KPIS_KEY,
-    name="kpis_are_consistent",
-    description="The KPI table is complete and its arithmetic holds (severity ERROR): one row per month and "
-    "KPI from the first to the as-of month, correct period_end and partial-month flag, previous-month and "
-    "last-year columns equal the rows they refer to, every ratio = numerator ÷ denominator, values in "
-    "range (ratios 0–1, CSAT 1–5, NPS −100…100, counts ≥ 0) and customers = previous customers + new + "
-    "returning − churned. The metadata lists sample months and KPIs breaking each rule.",
-)
-def kpis_are_consistent(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                        settings: PipelineSettings) -> AssetCheckResult:
-    return _result(context, warehouse, settings, "kpis_are_consistent",
-                   lambda conn, as_of, _churn_days: consistency_outcomes(conn, as_of))
-
-
-KPI_CHECKS = [kpis_agree_with_core_tables, kpis_are_consistent]
+KPI_CHECKS = [
+    invariant_check(
+        table=TABLE,
+        name="kpis_agree_with_core_tables",
+        blocking=True,
+        additional_deps=[AssetKey(["core", "order_lines"])],
+        description="Spot check (severity ERROR, blocking): revenue, orders, active customers, new customers and "
+        "customers of the latest complete month and of the as-of month, recomputed independently from "
+        "core.order_lines, equal analytics.kpis_monthly (revenue to the cent). A failure means the KPI table "
+        "is stale (core rebuilt without it) or wrong; rematerialise analytics/kpis_monthly. The metadata "
+        "lists the months with the table's and the recomputed values.",
+        compute=lambda conn, as_of, rules: spot_check_outcomes(conn, as_of, churn_days_from(rules)),
+    ),
+    invariant_check(
+        table=TABLE,
+        name="kpis_are_consistent",
+        description="The KPI table is complete and its arithmetic holds (severity ERROR): one row per month and "
+        "KPI from the first to the as-of month, correct period_end and partial-month flag, previous-month and "
+        "last-year columns equal the rows they refer to, every ratio = numerator ÷ denominator, values in "
+        "range (ratios 0–1, CSAT 1–5, NPS −100…100, counts ≥ 0) and customers = previous customers + new + "
+        "returning − churned. The metadata lists sample months and KPIs breaking each rule.",
+        compute=_consistency,
+    ),
+]
+kpis_agree_with_core_tables, kpis_are_consistent = KPI_CHECKS

@@ -1,18 +1,13 @@
 """Monthly KPIs (analytics.kpis_monthly) and their definitions (analytics.kpi_definitions).
 
-The SQL and every definition live in ``assets.analytics.kpis.logic``; these assets only connect,
-resolve the as-of date and the settings, and report metadata.
+The definitions live in ``assets.analytics.kpis.logic`` and the SQL in ``sql/``; these assets only
+connect, resolve the as-of date and the settings, and report metadata.
 """
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.analytics.kpis.logic import (
-    KPIS,
-    build_kpi_definitions,
-    build_kpis_monthly,
-    churn_days_from,
-    definition_text,
-)
+from assets.analytics.kpis.logic import KPIS, build_kpi_definitions, build_kpis_monthly, definition_text
+from assets.analytics.kpis.settings import churn_days_from
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 

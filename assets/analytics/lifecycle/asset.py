@@ -1,20 +1,21 @@
 """Customer lifecycle: the stage of every customer on each month-end snapshot (and the as-of date),
 and the number of customers moving between stages from one snapshot to the next.
 
-The SQL and the stage rules are in ``assets.analytics.lifecycle.logic``; these assets only do I/O.
+The stage rules are in ``assets.analytics.lifecycle.logic`` (thresholds in ``settings.py``) and the SQL in
+``sql/``; these assets only do I/O.
 """
 
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.analytics.lifecycle.logic import (
-    LifecycleRules,
-    build_lifecycle,
-    build_lifecycle_transitions,
-)
+from assets.analytics.lifecycle.logic import build_lifecycle, build_lifecycle_transitions
+from assets.analytics.lifecycle.settings import LifecycleRules
 from assets.common.consistency import built_as_of
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import SqlFolder
+
+SQL = SqlFolder(__file__)
 
 
 def _stage_counts_markdown(rows: list[tuple]) -> str:
@@ -68,10 +69,7 @@ def lifecycle(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     with warehouse.connect() as conn:
         as_of = settings.run_as_of(conn)
         dates = build_lifecycle(conn, as_of, rules)
-        current = conn.execute(
-            "SELECT stage, any_value(stage_zh), count(*) FROM analytics.lifecycle WHERE is_current "
-            "GROUP BY stage ORDER BY count(*) DESC, stage"
-        ).fetchall()
+        current = SQL.rows(conn, "current_stages")
         return MaterializeResult(
             metadata=table_metadata(
                 conn, "analytics.lifecycle", as_of=MetadataValue.text(as_of.isoformat()),
