@@ -14,23 +14,20 @@ from dagster import AssetKey, AssetSelection, asset, materialize
 
 from assets.analytics.actions.asset import ACTION_ASSETS
 from assets.analytics.actions.logic import (
-    CONTROL_ACTION,
-    DEFAULT_PLAYBOOK,
-    HISTORY_DDL,
-    ActionSettings,
     build_action_lift,
     build_next_best_actions,
     control_bucket,
-    control_bucket_sql,
-    control_sql,
-    facts_sql,
+    control_group,
+    create_history_table,
+    customer_facts,
     first_matching_rule,
     is_control,
     lift_status,
-    parse_rule,
+    matched_rules,
     record_action_list,
     stale_inputs,
 )
+from assets.analytics.actions.settings import CONTROL_ACTION, DEFAULT_PLAYBOOK, ActionSettings, parse_rule
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.settings import load_thresholds
 from checks.analytics.actions import ACTION_CHECKS, control_outcomes, control_share_outcomes, one_row_outcomes
@@ -204,8 +201,7 @@ def test_sql_matching_agrees_with_python_on_every_combination():
                  "risk_tier VARCHAR, recent_complaint BOOLEAN, price_sensitive BOOLEAN, segment VARCHAR)")
     conn.executemany("INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
                      [(str(i), *c) for i, c in enumerate(combos)])
-    case = "CASE " + " ".join(f"WHEN {r.condition_sql()} THEN {r.position}" for r in settings.playbook) + " END"
-    got = dict(conn.execute(f"SELECT customer_id, {case} FROM facts").fetchall())
+    got = matched_rules(conn, settings, "facts")
     keys = ("grade", "value_tier", "lifecycle_stage", "risk_tier", "recent_complaint", "price_sensitive")
     for i, combo in enumerate(combos):
         expected = first_matching_rule(settings.playbook, dict(zip(keys, combo, strict=True)))
@@ -287,13 +283,10 @@ def test_price_sensitivity_by_hand():
     conn.executemany("INSERT INTO core.order_lines VALUES (?, ?, ?, ?, ?)", lines)
     for cid in ("P", "EDGE", "FULL", "NOLINES"):
         conn.execute("INSERT INTO analytics.churn_scores (customer_id, as_of) VALUES (?, ?)", [cid, AS_OF])
-    got = {r[0]: r[1:] for r in conn.execute(
-        f"WITH {facts_sql(SHIPPED).strip()} SELECT customer_id, discount_share, price_sensitive FROM facts",
-        {"as_of": AS_OF}).fetchall()}
+    got = {r["customer_id"]: (r["discount_share"], r["price_sensitive"]) for r in customer_facts(conn, AS_OF, SHIPPED)}
     assert got == {"P": (0.7, True), "EDGE": (0.5, True), "FULL": (0.0, False), "NOLINES": (None, False)}
-    stricter = {r[0]: r[1] for r in conn.execute(
-        f"WITH {facts_sql(settings_with(price_sensitive_share=0.75)).strip()} "
-        "SELECT customer_id, price_sensitive FROM facts", {"as_of": AS_OF}).fetchall()}
+    stricter = {r["customer_id"]: r["price_sensitive"]
+                for r in customer_facts(conn, AS_OF, settings_with(price_sensitive_share=0.75))}
     assert stricter == {"P": False, "EDGE": False, "FULL": False, "NOLINES": False}
 
 
@@ -304,8 +297,7 @@ def test_recent_complaint_window():
         ("NOTCOMPLAINT", AS_OF, False), ("LATER", AS_OF + timedelta(days=1), True)])
     for cid in ("IN", "OUT", "NOTCOMPLAINT", "LATER"):
         conn.execute("INSERT INTO analytics.churn_scores (customer_id, as_of) VALUES (?, ?)", [cid, AS_OF])
-    got = dict(conn.execute(f"WITH {facts_sql(SHIPPED).strip()} SELECT customer_id, recent_complaint FROM facts",
-                            {"as_of": AS_OF}).fetchall())
+    got = {r["customer_id"]: r["recent_complaint"] for r in customer_facts(conn, AS_OF, SHIPPED)}
     assert got == {"IN": True, "OUT": False, "NOTCOMPLAINT": False, "LATER": False}
 
 
@@ -314,13 +306,14 @@ def test_recent_complaint_window():
 
 def test_control_number_is_md5_of_salt_and_id_in_sql_and_python():
     conn = duckdb.connect()
-    for cid in ("C0001", "Cdce5725b044d", "客户-42", "x'y"):
+    cids = ("C0001", "Cdce5725b044d", "客户-42", "x'y")
+    conn.execute("CREATE TABLE ids AS SELECT unnest($ids) AS customer_id", {"ids": list(cids)})
+    in_sql = control_group(conn, SHIPPED, "ids")
+    for cid in cids:
         expected = int(hashlib.md5(("nba-control-v1" + cid).encode()).hexdigest()[:13], 16)
         assert control_bucket("nba-control-v1", cid) == expected
-        assert conn.execute(f"SELECT {control_bucket_sql('nba-control-v1', '$id')}", {"id": cid}
-                            ).fetchall()[0][0] == expected
-        assert conn.execute(f"SELECT {control_sql(SHIPPED, '$id')}", {"id": cid}).fetchall()[0][0] == is_control(
-            SHIPPED, cid)
+        assert in_sql[cid][0] == expected
+        assert in_sql[cid][1] == is_control(SHIPPED, cid)
     assert 0 <= control_bucket("a", "b") < 16 ** 13
 
 
@@ -328,20 +321,23 @@ def test_control_share_and_stability_on_10000_customers():
     conn = duckdb.connect()
     conn.execute("CREATE TABLE ids AS SELECT 'C' || lpad(CAST(i AS VARCHAR), 6, '0') AS customer_id "
                  "FROM range(10000) t(i)")
-    share = conn.execute(f"SELECT avg(CAST({control_sql(SHIPPED)} AS INTEGER)) FROM ids").fetchall()[0][0]
+    def group(settings: ActionSettings, customers: str = "ids") -> list[tuple[str]]:
+        return sorted((c,) for c, (_, in_control) in control_group(conn, settings, customers).items() if in_control)
+
+    share = len(group(SHIPPED)) / 10000
     assert abs(share - 0.10) <= 0.015
-    first = conn.execute(f"SELECT customer_id FROM ids WHERE {control_sql(SHIPPED)} ORDER BY 1").fetchall()
+    first = group(SHIPPED)
     # the group of a customer does not depend on who else is scored, nor on the run
-    again = conn.execute(f"SELECT customer_id FROM ids WHERE customer_id >= 'C005000' AND {control_sql(SHIPPED)} "
-                         "ORDER BY 1").fetchall()
+    conn.execute("CREATE VIEW later_ids AS SELECT customer_id FROM ids WHERE customer_id >= 'C005000'")
+    again = group(SHIPPED, "later_ids")
     assert again == [r for r in first if r[0] >= "C005000"]
     assert first == [(c,) for c in sorted(f"C{i:06d}" for i in range(10000) if is_control(SHIPPED, f"C{i:06d}"))]
     # another salt draws another group of about the same size
     other = settings_with(control_salt="another-experiment")
-    other_group = conn.execute(f"SELECT customer_id FROM ids WHERE {control_sql(other)}").fetchall()
+    other_group = group(other)
     assert abs(len(other_group) / 10000 - 0.10) <= 0.015 and set(other_group) != set(first)
     none = settings_with(control_share=0.0)
-    assert conn.execute(f"SELECT count(*) FROM ids WHERE {control_sql(none)}").fetchall()[0][0] == 0
+    assert group(none) == []
 
 
 def test_control_customers_stay_on_the_list_without_action():
@@ -423,7 +419,7 @@ def test_history_is_replaced_per_date_and_kept_across_dates():
 
 def lift_warehouse(history: list[tuple], orders: list[tuple]) -> duckdb.DuckDBPyConnection:
     conn = empty_warehouse()
-    conn.execute(HISTORY_DDL)
+    create_history_table(conn)
     conn.executemany("INSERT INTO analytics.action_list_history VALUES (?, ?, ?, ?, 0.5, 100)", history)
     conn.executemany("INSERT INTO core.orders VALUES (?, ?, ?)", orders)
     return conn

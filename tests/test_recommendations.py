@@ -16,12 +16,8 @@ from dagster import AssetKey, AssetSelection, materialize
 
 import assets.analytics.recommendations.logic as reco_sql
 from assets.analytics.recommendations.asset import RECOMMENDATION_ASSETS
-from assets.analytics.recommendations.logic import (
-    RecommendationSettings,
-    build_all,
-    build_recommendation_metrics,
-    build_recommendations,
-)
+from assets.analytics.recommendations.logic import build_all, build_recommendation_metrics, build_recommendations
+from assets.analytics.recommendations.settings import RecommendationSettings
 from checks.analytics.recommendations import RECOMMENDATION_CHECKS, ranked_list_outcomes, recent_purchase_outcomes
 from pipelines.definitions import ALL_ASSETS, build_resources
 from tests.conftest import query

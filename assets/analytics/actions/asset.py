@@ -2,36 +2,35 @@
 which order), the history of every list issued, and the measured effect of the actions against a
 control group.
 
-The playbook, the control group and the SQL are in ``assets.analytics.actions.logic``; these assets
-only do I/O.
+The playbook and the control group are in ``assets.analytics.actions.logic`` (settings in
+``settings.py``, the SQL in ``sql/``); these assets only do I/O.
 """
 
 
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.actions.logic import (
-    ALL_ACTIONS,
     HISTORY_TABLE,
     LIFT_TABLE,
     NBA_TABLE,
-    ActionSettings,
     build_action_lift,
     build_next_best_actions,
     lift_status,
     record_action_list,
     stale_inputs,
 )
+from assets.analytics.actions.settings import ALL_ACTIONS, ActionSettings
 from assets.common.consistency import built_for_other_dates
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import SqlFolder
+
+SQL = SqlFolder(__file__)
 
 
 def _action_summary(conn, settings: ActionSettings) -> str:
     """Markdown: per playbook action, customers treated and held out, and their value at risk."""
-    rows = {a: (t, c, v) for a, t, c, v in conn.execute(
-        f"""SELECT assigned_action, count(*) FILTER (WHERE NOT is_control), count(*) FILTER (WHERE is_control),
-                   coalesce(sum(value_at_risk), 0)
-            FROM {NBA_TABLE} GROUP BY assigned_action""").fetchall()}
+    rows = {a: (t, c, v) for a, t, c, v in SQL.rows(conn, "action_summary")}
     lines = ["| action | label | 行动 | treated | control | value at risk (CNY) |", "|---|---|---|---:|---:|---:|"]
     for action, label_en, label_zh in settings.actions():
         treated, control, value = rows.get(action, (0, 0, 0))
@@ -100,9 +99,7 @@ def next_best_actions(warehouse: Warehouse, settings: PipelineSettings) -> Mater
             raise ValueError(f"next best actions for {as_of.isoformat()} would use outdated inputs: "
                              f"{'; '.join(stale)}. Rematerialise them for this as-of date first.")
         build_next_best_actions(conn, as_of, action_settings)
-        listed, control, scored = conn.execute(
-            f"SELECT count(*), count(*) FILTER (WHERE is_control), "
-            f"(SELECT count(*) FROM analytics.churn_scores) FROM {NBA_TABLE}").fetchall()[0]
+        [(listed, control, scored)] = SQL.rows(conn, "list_counts")
         return MaterializeResult(
             metadata=table_metadata(
                 conn, NBA_TABLE,
@@ -152,10 +149,7 @@ def action_list_history(warehouse: Warehouse, settings: PipelineSettings) -> Mat
 
 
 def _lift_summary(conn) -> str:
-    rows = conn.execute(
-        f"""SELECT list_date, treated_customers, control_customers, treated_retention, control_retention, lift,
-                   lift_ci_low, lift_ci_high, window_complete
-            FROM {LIFT_TABLE} WHERE assigned_action = '{ALL_ACTIONS}' ORDER BY list_date DESC LIMIT 12""").fetchall()
+    rows = SQL.rows(conn, "lift_summary", all_actions=ALL_ACTIONS)
     lines = ["| list date | treated | control | treated retention | control retention | lift (95% CI) | complete |",
              "|---|---:|---:|---:|---:|---|---|"]
 

@@ -1,17 +1,13 @@
 """Product recommendations: the top products for each customer from item-item co-purchase
 ("customers who bought X also bought Y"), excluding what the customer bought recently, and a backtest
-of their hit rate against a popularity baseline. The SQL is in
-``assets/analytics/recommendations/logic.py``."""
+of their hit rate against a popularity baseline. The steps are in
+``assets/analytics/recommendations/logic.py``, their SQL in its ``sql/`` folder."""
 
 
 from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets.analytics.recommendations.logic import (
-    MODELS,
-    RecommendationSettings,
-    build_recommendation_metrics,
-    build_recommendations,
-)
+from assets.analytics.recommendations.logic import MODELS, build_recommendation_metrics, build_recommendations
+from assets.analytics.recommendations.settings import RecommendationSettings
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 

@@ -1,0 +1,3 @@
+{% for table in tables %}
+DROP TABLE IF EXISTS {{ table }};
+{% endfor %}
