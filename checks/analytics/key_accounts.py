@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 import duckdb
-from dagster import AssetKey
+from dagster import AssetChecksDefinition, AssetKey
 
 from assets.analytics.key_accounts.logic import grade_cut_offs
 from assets.analytics.key_accounts.settings import KeyAccountSettings
@@ -114,6 +114,19 @@ def raw_contact_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> list[Ou
     return outcomes
 
 
+def no_raw_contacts(table: str, what: str, blocked: str) -> AssetChecksDefinition:
+    """The blocking ``no_raw_contacts`` check of ``table`` (the ``what``; a leak means ``blocked``)."""
+    return invariant_check(
+        table=table,
+        name="no_raw_contacts",
+        blocking=True,
+        description=f"No text column of the {what} holds an e-mail address or a phone number (E.164 or a bare "
+        "Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity ERROR, "
+        f"blocking: {blocked}. Samples are customer ids.",
+        compute=lambda conn, _as_of, _rules: raw_contact_outcomes(conn, table),
+    )
+
+
 KEY_ACCOUNT_CHECKS = [
     invariant_check(
         table=KEY_ACCOUNTS,
@@ -132,22 +145,6 @@ KEY_ACCOUNT_CHECKS = [
         "customer), and grades follow score_rank (severity ERROR).",
         compute=lambda conn, _as_of, rules: grade_share_outcomes(conn, KeyAccountSettings.from_thresholds(rules)),
     ),
-    invariant_check(
-        table=KEY_ACCOUNTS,
-        name="no_raw_contacts",
-        blocking=True,
-        description="No text column of the key-account table holds an e-mail address or a phone number (E.164 "
-        "or a bare Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity "
-        "ERROR, blocking: reports built on the table are not refreshed. Samples are customer ids.",
-        compute=lambda conn, _as_of, _rules: raw_contact_outcomes(conn, KEY_ACCOUNTS),
-    ),
-    invariant_check(
-        table=CUSTOMER_360,
-        name="no_raw_contacts",
-        blocking=True,
-        description="No text column of the customer 360 holds an e-mail address or a phone number (E.164 or a "
-        "bare Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity ERROR, "
-        "blocking: the tables and reports built on it are not refreshed. Samples are customer ids.",
-        compute=lambda conn, _as_of, _rules: raw_contact_outcomes(conn, CUSTOMER_360),
-    ),
+    no_raw_contacts(KEY_ACCOUNTS, "key-account table", "reports built on the table are not refreshed"),
+    no_raw_contacts(CUSTOMER_360, "customer 360", "the tables and reports built on it are not refreshed"),
 ]

@@ -20,26 +20,21 @@ categories AS (
     SELECT NULL::VARCHAR AS customer_id, 0::BIGINT AS category_count WHERE false
 {% endif %}
 ),
-contacts AS (
-{% if sources.contacts %}
-    SELECT customer_id, count(*) AS recent_interactions FROM core.interactions
-    WHERE interaction_date > CAST($as_of AS DATE) - CAST($window_days AS INTEGER)
-      AND interaction_date <= CAST($as_of AS DATE)
+{# the activity counts of the window: CRM interactions, and complaint tickets opened #}
+{% for cte, table, date_column, count_column in [
+    ("contacts", "core.interactions", "interaction_date", "recent_interactions"),
+    ("complaint_counts", "core.tickets", "opened_date", "recent_complaints")] %}
+{{ cte }} AS (
+{% if sources[cte] %}
+    SELECT customer_id, count(*) AS {{ count_column }} FROM {{ table }}
+    WHERE {% if cte == "complaint_counts" %}is_complaint AND {% endif %}{{ date_column }} > CAST($as_of AS DATE) - CAST($window_days AS INTEGER)
+      AND {{ date_column }} <= CAST($as_of AS DATE)
     GROUP BY customer_id
 {% else %}
-    SELECT NULL::VARCHAR AS customer_id, 0::BIGINT AS recent_interactions WHERE false
+    SELECT NULL::VARCHAR AS customer_id, 0::BIGINT AS {{ count_column }} WHERE false
 {% endif %}
 ),
-complaint_counts AS (
-{% if sources.complaint_counts %}
-    SELECT customer_id, count(*) AS recent_complaints FROM core.tickets
-    WHERE is_complaint AND opened_date > CAST($as_of AS DATE) - CAST($window_days AS INTEGER)
-      AND opened_date <= CAST($as_of AS DATE)
-    GROUP BY customer_id
-{% else %}
-    SELECT NULL::VARCHAR AS customer_id, 0::BIGINT AS recent_complaints WHERE false
-{% endif %}
-),
+{% endfor %}
 mail AS (
 {% if sources.mail %}
     SELECT customer_id,
