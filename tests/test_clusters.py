@@ -8,14 +8,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from assets.analytics.clusters.asset import (
-    ClusterSettings,
-    _traits,
-    build_clusters,
-    load_features,
-    model_matrix,
-    silhouette_scores,
-)
+from assets.analytics.clusters.asset import build_clusters, load_features
+from assets.analytics.clusters.logic import _traits, model_matrix, silhouette_scores
+from assets.analytics.clusters.settings import ClusterSettings
 from assets.common.settings import load_thresholds
 from checks.analytics.clusters import membership_outcomes, profile_outcomes
 from tests.conftest import materialize_all, query

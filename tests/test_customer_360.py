@@ -10,7 +10,8 @@ import duckdb
 import pytest
 
 from assets.analytics.customer_360.asset import build_customer_360
-from assets.analytics.customer_360.logic import activity_windows, interaction_columns
+from assets.analytics.customer_360.logic import interaction_columns
+from assets.analytics.customer_360.settings import activity_windows
 from assets.common.masking import (
     mask_email,
     mask_email_sql,

@@ -12,7 +12,9 @@ import pytest
 from dagster import AssetKey, AssetSelection
 
 from assets.analytics.customer_360.asset import build_customer_360
-from assets.analytics.key_accounts.asset import KeyAccountSettings, build_key_accounts, grade_cut_offs
+from assets.analytics.key_accounts.asset import build_key_accounts
+from assets.analytics.key_accounts.logic import grade_cut_offs
+from assets.analytics.key_accounts.settings import KeyAccountSettings
 from assets.common.settings import load_thresholds
 from checks.analytics.key_accounts import grade_share_outcomes, graded_once_outcomes, raw_contact_outcomes
 from tests.conftest import materialize_all, query

@@ -8,8 +8,9 @@ import duckdb
 import numpy as np
 import pytest
 
-from assets.analytics.rfm.asset import build_rfm
-from assets.analytics.rfm.logic import RfmSettings, segment_for, uncovered_cells
+from assets.analytics.rfm.asset import build_rfm, segment_cells
+from assets.analytics.rfm.logic import segment_for, uncovered_cells
+from assets.analytics.rfm.settings import RfmSettings
 from assets.common.settings import load_thresholds
 from checks.analytics.rfm import segment_outcomes, share_outcomes
 from tests.conftest import materialize_all, query
@@ -186,13 +187,11 @@ def test_segment_scheme_grid_first_match_wins():
 
 
 def test_the_sql_uses_the_same_first_match_rule_for_every_score_pair():
-    # 25 customers, one per (r, fm) cell is hard to build from orders; evaluate the CASE directly
-    from assets.analytics.rfm.logic import segment_case
-
+    # 25 customers, one per (r, fm) cell is hard to build from orders; evaluate the lookup directly
     conn = duckdb.connect()
-    rows = conn.execute(f"""SELECT r_score, fm_score, {segment_case(SETTINGS.segments)}
-                            FROM range(1, 6) a(r_score), range(1, 6) b(fm_score)""").fetchall()
-    assert all(name == segment_for(SETTINGS.segments, r, fm).name for r, fm, name in rows)
+    rows = segment_cells(conn, SETTINGS)
+    assert len(rows) == 25
+    assert all(name == segment_for(SETTINGS.segments, r, fm).name for r, fm, name, _ in rows)
 
 
 def test_settings_leaving_score_pairs_uncovered_are_rejected():

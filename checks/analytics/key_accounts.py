@@ -13,24 +13,25 @@
 Outcomes go to ``quality.validation_results`` like the other checks.
 """
 
+from datetime import date
 from decimal import Decimal
 
 import duckdb
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetKey,
-    asset_check,
-)
+from dagster import AssetChecksDefinition, AssetKey
 
-from assets.analytics.key_accounts.asset import GRADES, KeyAccountSettings, grade_cut_offs
+from assets.analytics.key_accounts.logic import grade_cut_offs
+from assets.analytics.key_accounts.settings import KeyAccountSettings
 from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
-from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import SqlFolder
+from assets.common.vocabulary import GRADES
 from checks.common.results import SAMPLE_LIMIT, Outcome
-from checks.common.running import run_check
+from checks.common.running import invariant_check
 
 KEY_ACCOUNTS = "analytics.key_accounts"
 CUSTOMER_360 = "analytics.customer_360"
+# The checks' queries: sql/key_accounts.sql, and the templates sql/raw_contact_*.sql.
+SQL = SqlFolder(__file__)
+QUERIES = SQL.named("key_accounts")
 
 
 def _outcome(expectation: str, column: str | None, description: str, total: int, bad: int,
@@ -43,26 +44,15 @@ def _outcome(expectation: str, column: str | None, description: str, total: int,
     )
 
 
-def graded_once_outcomes(conn: duckdb.DuckDBPyConnection, as_of) -> list[Outcome]:
+def graded_once_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
     """Buyers missing from the table, rows that are not buyers, customers listed twice, bad grades."""
-    buyers = ("SELECT DISTINCT customer_id FROM core.orders "
-              "WHERE is_revenue AND order_date <= $as_of AND customer_id IS NOT NULL")
     params = {"as_of": as_of}
-    n_buyers = conn.execute(f"SELECT count(*) FROM ({buyers})", params).fetchone()[0]
-    rows = conn.execute(f"SELECT count(*) FROM {KEY_ACCOUNTS}").fetchone()[0]
-    missing = [r[0] for r in conn.execute(
-        f"SELECT customer_id FROM ({buyers}) b ANTI JOIN {KEY_ACCOUNTS} k USING (customer_id) ORDER BY 1", params
-    ).fetchall()]
-    extra = [r[0] for r in conn.execute(
-        f"SELECT k.customer_id FROM {KEY_ACCOUNTS} k ANTI JOIN ({buyers}) b USING (customer_id) ORDER BY 1", params
-    ).fetchall()]
-    twice = conn.execute(
-        f"SELECT customer_id, count(*) FROM {KEY_ACCOUNTS} GROUP BY 1 HAVING count(*) > 1 ORDER BY 1"
-    ).fetchall()
-    grades = ", ".join(f"'{g}'" for g in GRADES)
-    bad_grade = [r[0] for r in conn.execute(
-        f"SELECT customer_id FROM {KEY_ACCOUNTS} WHERE grade IS NULL OR grade NOT IN ({grades}) ORDER BY 1"
-    ).fetchall()]
+    n_buyers = conn.execute(QUERIES["buyers"], params).fetchone()[0]
+    rows = conn.execute(QUERIES["rows"]).fetchone()[0]
+    missing = [r[0] for r in conn.execute(QUERIES["buyers_not_graded"], params).fetchall()]
+    extra = [r[0] for r in conn.execute(QUERIES["graded_not_buyers"], params).fetchall()]
+    twice = conn.execute(QUERIES["graded_twice"]).fetchall()
+    bad_grade = [r[0] for r in conn.execute(QUERIES["bad_grade"], {"grades": list(GRADES)}).fetchall()]
     return [
         _outcome("expect_every_buying_customer_to_be_graded", "customer_id",
                  "every customer with a completed order on or before the as-of date has a row",
@@ -79,8 +69,8 @@ def graded_once_outcomes(conn: duckdb.DuckDBPyConnection, as_of) -> list[Outcome
 
 def grade_share_outcomes(conn: duckdb.DuckDBPyConnection, ka: KeyAccountSettings) -> list[Outcome]:
     """Cumulative grade counts against N × cumulative share, and grades consistent with score_rank."""
-    n = conn.execute(f"SELECT count(*) FROM {KEY_ACCOUNTS}").fetchone()[0]
-    counts = dict(conn.execute(f"SELECT grade, count(*) FROM {KEY_ACCOUNTS} GROUP BY grade").fetchall())
+    n = conn.execute(QUERIES["rows"]).fetchone()[0]
+    counts = dict(conn.execute(QUERIES["grade_counts"]).fetchall())
     outcomes = []
     cumulative = 0
     for grade, share in zip(GRADES[:-1], ka.cumulative_shares(), strict=True):
@@ -95,11 +85,7 @@ def grade_share_outcomes(conn: duckdb.DuckDBPyConnection, ka: KeyAccountSettings
         ))
     vip, a, b = grade_cut_offs(n, ka)
     wrong = [f"{k} rank {r}: {g}" for k, r, g in conn.execute(
-        f"""SELECT customer_id, score_rank, grade FROM {KEY_ACCOUNTS}
-            WHERE grade IS DISTINCT FROM CASE WHEN score_rank <= {vip} THEN 'VIP' WHEN score_rank <= {a} THEN 'A'
-                                              WHEN score_rank <= {b} THEN 'B' ELSE 'C' END
-            ORDER BY score_rank"""
-    ).fetchall()]
+        QUERIES["grade_off_rank"], {"vip": vip, "a": a, "b": b}).fetchall()]
     outcomes.append(_outcome(
         "expect_grade_to_follow_score_rank", "grade, score_rank",
         f"ranks 1-{vip} VIP, to {a} A, to {b} B, the rest C", n, len(wrong), wrong,
@@ -107,26 +93,19 @@ def grade_share_outcomes(conn: duckdb.DuckDBPyConnection, ka: KeyAccountSettings
     return outcomes
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def raw_contact_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> list[Outcome]:
     """One outcome per text column (ids excluded): rows holding an e-mail address or phone number."""
     schema, name = table.split(".")
-    columns = [c for (c,) in conn.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
-        "AND data_type = 'VARCHAR' ORDER BY ordinal_position", [schema, name]
-    ).fetchall() if not c.endswith("_id")]
-    patterns = [RAW_EMAIL_PATTERN, *RAW_PHONE_PATTERNS]
-    leaks = {c: " OR ".join(f"regexp_matches(\"{c}\", {_literal(p)})" for p in patterns) for c in columns}
-    counted = ", ".join(f"count(*) FILTER (WHERE {leak})" for leak in leaks.values())
-    rows, *bad_counts = conn.execute(f"SELECT count(*){', ' + counted if counted else ''} FROM {table}").fetchone()
+    columns = [c for (c,) in conn.execute(QUERIES["text_columns"], {"schema": schema, "name": name}).fetchall()
+               if not c.endswith("_id")]
+    patterns = {"email_pattern": RAW_EMAIL_PATTERN, "phone_patterns": list(RAW_PHONE_PATTERNS)}
+    structure = {"table": table, "phone_patterns": len(RAW_PHONE_PATTERNS)}
+    rows, *bad_counts = SQL.rows(conn, "raw_contact_counts", {**structure, "columns": columns},
+                                 **(patterns if columns else {}))[0]
     outcomes = []
-    for (column, leak), bad in zip(leaks.items(), bad_counts, strict=True):
-        samples = [r[0] for r in conn.execute(
-            f"SELECT customer_id FROM {table} WHERE {leak} ORDER BY customer_id LIMIT {SAMPLE_LIMIT}"
-        ).fetchall()] if bad else []
+    for column, bad in zip(columns, bad_counts, strict=True):
+        samples = [r[0] for r in SQL.rows(conn, "raw_contact_samples", {**structure, "column": column},
+                                          limit=SAMPLE_LIMIT, **patterns)] if bad else []
         outcomes.append(_outcome(
             "expect_no_raw_phone_or_email", column,
             f"{column} holds no e-mail address and no phone number (samples are customer ids)",
@@ -135,70 +114,37 @@ def raw_contact_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> list[Ou
     return outcomes
 
 
-def _result(context, warehouse: Warehouse, settings: PipelineSettings, check_name: str, table: str,
-            evaluate, severity: str = "ERROR") -> AssetCheckResult:
-    return run_check(context, warehouse, settings, check_name=check_name, table=table, compute=evaluate,
-                     severity=severity)
-
-
-@asset_check(
-    asset=AssetKey(["analytics", "key_accounts"]),
-    name="every_buyer_graded_once",
-    additional_deps=[AssetKey(["core", "orders"])],
-    description="The key-account table holds every customer with at least one completed order on or before "
-    "the as-of date exactly once, each with a grade VIP, A, B or C, and nobody else (severity ERROR). "
-    "A failure lists sample customer ids missing, extra, repeated or without a valid grade.",
-)
-def every_buyer_graded_once(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                            settings: PipelineSettings) -> AssetCheckResult:
-    return _result(context, warehouse, settings, "every_buyer_graded_once", KEY_ACCOUNTS, graded_once_outcomes)
-
-
-@asset_check(
-    asset=AssetKey(["analytics", "key_accounts"]),
-    name="grade_shares_match_settings",
-    description="Grade shares follow [key_accounts] vip_share, a_share and b_share: with N graded customers "
-    "the count graded VIP, VIP or A, and VIP, A or B is N × the cumulative share within rounding (½ "
-    "customer), and grades follow score_rank (severity ERROR).",
-)
-def grade_shares_match_settings(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                                settings: PipelineSettings) -> AssetCheckResult:
-    ka = KeyAccountSettings.from_thresholds(settings.rules())
-    return _result(context, warehouse, settings, "grade_shares_match_settings", KEY_ACCOUNTS,
-                   lambda conn, _as_of: grade_share_outcomes(conn, ka))
-
-
-@asset_check(
-    asset=AssetKey(["analytics", "key_accounts"]),
-    name="no_raw_contacts",
-    blocking=True,
-    description="No text column of the key-account table holds an e-mail address or a phone number (E.164 "
-    "or a bare Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity "
-    "ERROR, blocking: reports built on the table are not refreshed. Samples are customer ids.",
-)
-def key_accounts_no_raw_contacts(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                                 settings: PipelineSettings) -> AssetCheckResult:
-    return _result(context, warehouse, settings, "no_raw_contacts", KEY_ACCOUNTS,
-                   lambda conn, _as_of: raw_contact_outcomes(conn, KEY_ACCOUNTS))
-
-
-@asset_check(
-    asset=AssetKey(["analytics", "customer_360"]),
-    name="no_raw_contacts",
-    blocking=True,
-    description="No text column of the customer 360 holds an e-mail address or a phone number (E.164 or a "
-    "bare Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity ERROR, "
-    "blocking: the tables and reports built on it are not refreshed. Samples are customer ids.",
-)
-def customer_360_no_raw_contacts(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                                 settings: PipelineSettings) -> AssetCheckResult:
-    return _result(context, warehouse, settings, "no_raw_contacts", CUSTOMER_360,
-                   lambda conn, _as_of: raw_contact_outcomes(conn, CUSTOMER_360))
+def no_raw_contacts(table: str, what: str, blocked: str) -> AssetChecksDefinition:
+    """The blocking ``no_raw_contacts`` check of ``table`` (the ``what``; a leak means ``blocked``)."""
+    return invariant_check(
+        table=table,
+        name="no_raw_contacts",
+        blocking=True,
+        description=f"No text column of the {what} holds an e-mail address or a phone number (E.164 or a bare "
+        "Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity ERROR, "
+        f"blocking: {blocked}. Samples are customer ids.",
+        compute=lambda conn, _as_of, _rules: raw_contact_outcomes(conn, table),
+    )
 
 
 KEY_ACCOUNT_CHECKS = [
-    every_buyer_graded_once,
-    grade_shares_match_settings,
-    key_accounts_no_raw_contacts,
-    customer_360_no_raw_contacts,
+    invariant_check(
+        table=KEY_ACCOUNTS,
+        name="every_buyer_graded_once",
+        additional_deps=[AssetKey(["core", "orders"])],
+        description="The key-account table holds every customer with at least one completed order on or before "
+        "the as-of date exactly once, each with a grade VIP, A, B or C, and nobody else (severity ERROR). "
+        "A failure lists sample customer ids missing, extra, repeated or without a valid grade.",
+        compute=lambda conn, as_of, _rules: graded_once_outcomes(conn, as_of),
+    ),
+    invariant_check(
+        table=KEY_ACCOUNTS,
+        name="grade_shares_match_settings",
+        description="Grade shares follow [key_accounts] vip_share, a_share and b_share: with N graded customers "
+        "the count graded VIP, VIP or A, and VIP, A or B is N × the cumulative share within rounding (½ "
+        "customer), and grades follow score_rank (severity ERROR).",
+        compute=lambda conn, _as_of, rules: grade_share_outcomes(conn, KeyAccountSettings.from_thresholds(rules)),
+    ),
+    no_raw_contacts(KEY_ACCOUNTS, "key-account table", "reports built on the table are not refreshed"),
+    no_raw_contacts(CUSTOMER_360, "customer 360", "the tables and reports built on it are not refreshed"),
 ]

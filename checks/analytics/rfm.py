@@ -16,80 +16,60 @@ from typing import Any
 import duckdb
 from dagster import AssetKey
 
-from assets.analytics.rfm.logic import RfmSettings
+from assets.analytics.rfm.settings import RfmSettings
+from assets.common.sql import SqlFolder
 from checks.common.results import Outcome
 from checks.common.running import invariant_check, query_outcome
 
 SHARE_TOLERANCE = 1e-6
+# The checks' queries, from sql/rfm.sql.
+SQL = SqlFolder(__file__)
+QUERIES = SQL.named("rfm")
 
 
 def segment_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, settings: RfmSettings) -> list[Outcome]:
     """Every buyer in the window in exactly one valid segment, nobody else."""
-    params = {"as_of": as_of}
-    buyers = f"""SELECT DISTINCT customer_id FROM core.orders
-        WHERE is_revenue AND customer_id IS NOT NULL AND order_date <= CAST($as_of AS DATE)
-          AND order_date > CAST($as_of AS DATE) - {int(settings.lookback_days)}"""
-    total = conn.execute(f"SELECT count(*) FROM ({buyers})", params).fetchone()[0]
-    rows = conn.execute("SELECT count(*) FROM analytics.rfm").fetchone()[0]
-    names = ", ".join("'" + n.replace("'", "''") + "'" for n in settings.segment_names())
+    window = {"as_of": as_of, "lookback_days": int(settings.lookback_days)}
+    total = conn.execute(QUERIES["buyers"], window).fetchone()[0]
+    rows = conn.execute(QUERIES["rows"]).fetchone()[0]
     bins = int(settings.bins)
     return [
         query_outcome(
             conn, expectation="expect_every_buyer_in_rfm", column="customer_id",
             description="every customer with a completed order in the window has an rfm row",
-            total=total, params=params,
-            failing_sql=f"SELECT customer_id FROM ({buyers}) b WHERE NOT EXISTS "
-                        "(SELECT 1 FROM analytics.rfm r WHERE r.customer_id = b.customer_id)",
+            total=total, params=window, failing_sql=QUERIES["buyer_missing"],
         ),
         query_outcome(
             conn, expectation="expect_only_buyers_in_rfm", column="customer_id",
             description="every rfm row is a customer with a completed order in the window",
-            total=rows, params=params,
-            failing_sql=f"SELECT coalesce(customer_id, '(empty)') FROM analytics.rfm r WHERE customer_id IS NULL "
-                        f"OR customer_id NOT IN ({buyers})",
+            total=rows, params=window, failing_sql=QUERIES["not_a_buyer"],
         ),
         query_outcome(
             conn, expectation="expect_one_row_per_customer", column="customer_id",
             description="no customer has more than one rfm row (so exactly one segment)", total=rows,
-            failing_sql="SELECT customer_id || ' × ' || count(*) FROM analytics.rfm GROUP BY customer_id "
-                        "HAVING count(*) > 1",
+            failing_sql=QUERIES["repeated_customer"],
         ),
         query_outcome(
             conn, expectation="expect_segment_in_scheme", column="segment",
             description="segment is one of the configured [[rfm.segments]] names", total=rows,
-            failing_sql=f"SELECT customer_id || ' → ' || coalesce(segment, '(empty)') FROM analytics.rfm "
-                        f"WHERE segment IS NULL OR segment NOT IN ({names})",
+            failing_sql=QUERIES["segment_not_in_scheme"], params={"segment_names": settings.segment_names()},
         ),
         query_outcome(
             conn, expectation="expect_scores_in_range", column="r_score, f_score, m_score, fm_score",
             description=f"r, f, m and fm scores are between 1 and {bins}", total=rows,
-            failing_sql=f"SELECT customer_id || ' → ' || coalesce(rfm_code, '(empty)') FROM analytics.rfm WHERE NOT "
-                        f"(r_score BETWEEN 1 AND {bins} AND f_score BETWEEN 1 AND {bins} AND m_score BETWEEN 1 "
-                        f"AND {bins} AND fm_score BETWEEN 1 AND {bins}) OR r_score IS NULL OR f_score IS NULL "
-                        "OR m_score IS NULL OR fm_score IS NULL",
+            failing_sql=QUERIES["score_out_of_range"], params={"bins": bins},
         ),
         query_outcome(
             conn, expectation="expect_value_tier_and_abc_class", column="value_tier, abc_class",
             description="value_tier is high/normal/low and abc_class is A/B/C", total=rows,
-            failing_sql="SELECT customer_id || ' → ' || coalesce(value_tier, '(empty)') || '/' || "
-                        "coalesce(abc_class, '(empty)') FROM analytics.rfm WHERE value_tier IS NULL OR "
-                        "value_tier NOT IN ('high', 'normal', 'low') OR abc_class IS NULL OR "
-                        "abc_class NOT IN ('A', 'B', 'C')",
+            failing_sql=QUERIES["bad_tier_or_class"],
         ),
     ]
 
 
 def share_outcomes(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> list[Outcome]:
     """Revenue shares add up to 100% and class A covers at least the A threshold."""
-    # The last customer of the Pareto ranking (revenue descending, then id) is read explicitly: a
-    # customer whose refunds exceed their purchases has negative revenue, so the cumulative share can
-    # pass 100% before the end and come back down to it.
-    rows, total_revenue, share_sum, last_cumulative, a_share = conn.execute(
-        """SELECT count(*), coalesce(sum(monetary), 0), coalesce(sum(revenue_share), 0),
-                  coalesce(arg_min(cumulative_revenue_share, (monetary, -rank_by_id)), 0),
-                  coalesce(sum(revenue_share) FILTER (WHERE abc_class = 'A'), 0)
-           FROM (SELECT *, row_number() OVER (ORDER BY customer_id) AS rank_by_id FROM analytics.rfm)"""
-    ).fetchone()
+    rows, total_revenue, share_sum, last_cumulative, a_share = conn.execute(QUERIES["shares"]).fetchone()
     has_revenue = rows > 0 and total_revenue > 0
     expected = 1.0 if has_revenue else 0.0
     what = "100%" if has_revenue else "0 (no revenue in the window)"

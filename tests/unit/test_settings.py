@@ -91,11 +91,11 @@ def test_every_settings_model_takes_its_defaults_from_the_shipped_file():
     with no arguments equals the one read from the shipped file."""
     from assets.analytics.actions.settings import ActionSettings
     from assets.analytics.churn.features import ChurnSettings
-    from assets.analytics.clusters.asset import ClusterSettings
+    from assets.analytics.clusters.settings import ClusterSettings
     from assets.analytics.clv.asset import ClvSettings
-    from assets.analytics.key_accounts.asset import KeyAccountSettings
+    from assets.analytics.key_accounts.settings import KeyAccountSettings
     from assets.analytics.recommendations.settings import RecommendationSettings
-    from assets.analytics.rfm.logic import RfmSettings
+    from assets.analytics.rfm.settings import RfmSettings
     from assets.ingest.options import IngestOptions
     from assets.staging.numbers import NumberSettings
     from assets.staging.plausibility import PlausibilitySettings

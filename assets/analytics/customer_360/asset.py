@@ -1,5 +1,5 @@
 """Customer 360: one profile row per customer with purchase, activity, service, e-mail and pipeline
-facts as of the analysis date. The SQL is in ``assets/analytics/customer_360/logic.py``."""
+facts as of the analysis date. The SQL is ``assets/analytics/customer_360/sql/customer_360.sql``."""
 
 
 from collections.abc import Sequence
@@ -8,20 +8,32 @@ from datetime import date
 import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.analytics.customer_360.logic import (
-    DEFAULT_ACTIVITY_WINDOWS,
-    activity_windows,
-    customer_360_sql,
-)
+from assets.analytics.customer_360.logic import EMAIL_WINDOW_DAYS, INTERACTION_TYPES
+from assets.analytics.customer_360.settings import DEFAULT_ACTIVITY_WINDOWS, activity_windows
+from assets.common.masking import register_masking_macros
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import SqlFolder
+
+SQL = SqlFolder(__file__)
 
 
 def build_customer_360(conn: duckdb.DuckDBPyConnection, as_of: date,
                        windows: Sequence[int] = DEFAULT_ACTIVITY_WINDOWS,
                        table: str = "analytics.customer_360", temporary: bool = False) -> None:
-    """Rebuild analytics.customer_360 (or ``table``) as of the given date; later records are ignored."""
-    conn.execute(customer_360_sql(windows, table=table, temporary=temporary), {"as_of": as_of})
+    """Rebuild analytics.customer_360 (or ``table``) as of the given date; later records are ignored.
+
+    ``table``/``temporary`` let another asset build the same profile as a TEMP table for a
+    different as-of date without touching the published one."""
+    windows = [int(w) for w in windows]
+    register_masking_macros(conn)
+    SQL.run(
+        conn, "customer_360",
+        {"table": table, "temporary": temporary, "windows": windows,
+         "interaction_stems": list(INTERACTION_TYPES.values())},
+        as_of=as_of, windows=windows, interaction_types=list(INTERACTION_TYPES),
+        email_window_days=EMAIL_WINDOW_DAYS,
+    )
 
 
 @asset(

@@ -7,23 +7,37 @@ from datetime import date
 import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.analytics.rfm.logic import RfmSettings, rfm_sql
+from assets.analytics.rfm.logic import VALUE_TIERS_ZH
+from assets.analytics.rfm.settings import RfmSettings
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import SqlFolder
+
+SQL = SqlFolder(__file__)
 
 
 def build_rfm(conn: duckdb.DuckDBPyConnection, as_of: date, settings: RfmSettings) -> None:
     """Rebuild analytics.rfm as of the given date (orders after it, or older than the window, ignored)."""
-    conn.execute(rfm_sql(settings), {"as_of": as_of})
+    SQL.run(
+        conn, "rfm", as_of=as_of, lookback_days=int(settings.lookback_days), bins=int(settings.bins),
+        value_tier_high_share=settings.value_tier_high_share, value_tier_low_share=settings.value_tier_low_share,
+        value_tier_high_zh=VALUE_TIERS_ZH["high"], value_tier_low_zh=VALUE_TIERS_ZH["low"],
+        value_tier_normal_zh=VALUE_TIERS_ZH["normal"],
+        abc_a_share=settings.abc_a_share, abc_b_share=settings.abc_b_share, **settings.segment_rules(),
+    )
+
+
+def segment_cells(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> list[tuple[int, int, str, str]]:
+    """(r_score, fm_score, segment, segment_zh) of every score pair a rule covers: the segment
+    lookup analytics.rfm uses."""
+    return SQL.rows(conn, "segment_cells", bins=int(settings.bins), **settings.segment_rules())
 
 
 def segment_summary(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> str:
     """A markdown table: customers and revenue share per segment, in the scheme's order."""
     rows = dict(
         (name, (customers, share))
-        for name, customers, share in conn.execute(
-            "SELECT segment, count(*), sum(revenue_share) FROM analytics.rfm GROUP BY segment"
-        ).fetchall()
+        for name, customers, share in SQL.rows(conn, "segment_summary")
     )
     lines = ["| segment | 细分 | customers | revenue share |", "|---|---|---:|---:|"]
     for rule in settings.segments:
