@@ -17,10 +17,11 @@ from polars.testing import assert_frame_equal
 import assets.analytics.churn.training as churn_training
 from assets.analytics.churn.artefacts import load_churn_model, score_with_saved_model
 from assets.analytics.churn.asset import CHURN_TABLES, build_churn
-from assets.analytics.churn.features import ChurnSettings, available_groups, build_features, feature_columns
+from assets.analytics.churn.features import available_groups, build_features, feature_columns
 from assets.analytics.churn.metrics import better, calibration_by_decile, churn_metrics, top_decile_lift
 from assets.analytics.churn.models import fit_candidate, label_free_model
 from assets.analytics.churn.reasons import top_reasons
+from assets.analytics.churn.settings import ChurnSettings
 from assets.analytics.churn.training import early_warnings, plan_training, run_churn, select_model
 from assets.common.settings import load_thresholds
 from assets.common.status import read_status

@@ -15,15 +15,8 @@ from dagster import AssetKey, AssetSelection, materialize
 from scipy.special import hyp2f1
 
 import assets.analytics.clv.asset as clv_module
-from assets.analytics.clv.asset import (
-    CLV_ASSETS,
-    ClvSettings,
-    build_clv,
-    build_customer_summary,
-    clv_status,
-    run_clv,
-    status_in_chinese,
-)
+from assets.analytics.clv.asset import CLV_ASSETS, build_clv, build_customer_summary, run_clv
+from assets.analytics.clv.logic import clv_status, status_in_chinese
 from assets.analytics.clv.model import (
     bgnbd_expected_purchases,
     bgnbd_log_likelihood,
@@ -33,6 +26,7 @@ from assets.analytics.clv.model import (
     fit_gamma_gamma,
     gamma_gamma_expected_spend,
 )
+from assets.analytics.clv.settings import ClvSettings
 from assets.common.status import read_status
 from pipelines.definitions import ALL_ASSETS, build_resources
 from pipelines.tools.benchmark import synthetic_clv_customers

@@ -96,7 +96,7 @@ def time_clv_fit(n: int) -> float:
 
 def time_churn(warehouse_path: str) -> tuple[float, str]:
     """Seconds for the churn backtest (four candidates), choice and scoring on a built warehouse."""
-    from assets.analytics.churn.features import ChurnSettings
+    from assets.analytics.churn.settings import ChurnSettings
     from assets.analytics.churn.training import run_churn
     from assets.common.resources import PipelineSettings
 

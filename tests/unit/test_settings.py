@@ -90,9 +90,9 @@ def test_every_settings_model_takes_its_defaults_from_the_shipped_file():
     """Each section's defaults are written once, in pipelines/settings.toml: a settings model built
     with no arguments equals the one read from the shipped file."""
     from assets.analytics.actions.settings import ActionSettings
-    from assets.analytics.churn.features import ChurnSettings
+    from assets.analytics.churn.settings import ChurnSettings
     from assets.analytics.clusters.settings import ClusterSettings
-    from assets.analytics.clv.asset import ClvSettings
+    from assets.analytics.clv.settings import ClvSettings
     from assets.analytics.key_accounts.settings import KeyAccountSettings
     from assets.analytics.recommendations.settings import RecommendationSettings
     from assets.analytics.rfm.settings import RfmSettings

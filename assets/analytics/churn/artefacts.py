@@ -25,8 +25,9 @@ import joblib
 import polars as pl
 import sklearn
 
-from assets.analytics.churn.features import GROUP_OF_FEATURE, ChurnSettings
+from assets.analytics.churn.features import GROUP_OF_FEATURE
 from assets.analytics.churn.models import BASELINES, FALLBACKS, FittedChurnModel, coefficients
+from assets.analytics.churn.settings import ChurnSettings
 from assets.analytics.churn.training import ChurnRun, FeatureStore, TrainingPlan, score_customers
 from assets.common.files import write_atomically
 

@@ -2,7 +2,7 @@
 early warnings and value at risk, the customers left unscored and why, and the two diagnostics
 tables. The logic lives in ``churn_features`` (features and labels), ``churn_models`` (candidates
 and fallbacks), ``churn_training`` (rolling-origin backtest, choice, scoring), ``churn_reasons``
-and ``churn_artefacts`` (saved models).
+and ``churn_artefacts`` (saved models); the settings are in ``settings.py``, the SQL in ``sql/``.
 
 The assets never stop the run: a model that cannot be trained ships a fallback with a degraded
 status, and an unexpected error leaves the tables empty with a failed status
@@ -16,13 +16,15 @@ import polars as pl
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
 from assets.analytics.churn.artefacts import save_churn_artefacts
-from assets.analytics.churn.features import ChurnSettings
 from assets.analytics.churn.models import BASELINES
+from assets.analytics.churn.settings import ChurnSettings
 from assets.analytics.churn.training import ChurnRun, Health, TrainingPlan, run_churn
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import SqlFolder
 from assets.common.status import FAILED, AssetStatus, failure_status, record_status
 from assets.common.tables import table_exists
+from assets.common.vocabulary import RISK_TIER_SHORT_NAMES, RISK_TIERS
 
 CHURN_TABLES = ("churn_model_metrics", "churn_scores", "churn_unscored", "churn_calibration",
                 "purchase_forecast_accuracy")
@@ -45,37 +47,18 @@ UNSCORED_REASONS = {  # reason_code: (English, Chinese); {days} = churn.populati
     "not_scored": ("Bought in the scoring window but no score was produced", "在评分范围内购买过，但未生成评分"),
 }
 LOG = logging.getLogger(__name__)
+SQL = SqlFolder(__file__)
 
 
 def _frame(rows: list[dict], schema: dict) -> pl.DataFrame:
     return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, nan_to_null=True)
 
 
-def _unscored_sql(failed: bool) -> str:
-    reasons, reasons_zh = ("".join(f" WHEN '{code}' THEN ${code}_{lang}" for code in UNSCORED_REASONS)
-                           for lang in ("en", "zh"))
-    code = ("'scoring_failed'" if failed else
-            "CASE WHEN b.last_purchase_date <= $population_start THEN 'lapsed' ELSE 'not_scored' END")
-    return f"""
-        CREATE OR REPLACE TABLE analytics.churn_unscored AS
-        WITH buyers AS (
-            SELECT customer_id, max(order_date) AS last_purchase_date FROM core.orders
-            WHERE status = 'completed' AND customer_id IS NOT NULL AND order_date <= $as_of GROUP BY customer_id
-        ), coded AS (
-            SELECT b.customer_id, {code} AS reason_code, b.last_purchase_date
-            FROM buyers b WHERE b.customer_id NOT IN (SELECT customer_id FROM churn_score_rows)
-        )
-        SELECT customer_id, reason_code, CASE reason_code{reasons} END AS reason_en,
-               CASE reason_code{reasons_zh} END AS reason_zh, last_purchase_date, $as_of::DATE AS as_of
-        FROM coded ORDER BY customer_id"""
-
-
-def _unscored_params(as_of: date, settings: ChurnSettings) -> dict:
-    params: dict = {"as_of": as_of, "population_start": as_of - timedelta(days=settings.population_days)}
-    for code, (en, zh) in UNSCORED_REASONS.items():
-        params[f"{code}_en"] = en.format(days=settings.population_days)
-        params[f"{code}_zh"] = zh.format(days=settings.population_days)
-    return params
+def _unscored_reasons(settings: ChurnSettings) -> dict[str, list[str]]:
+    """The reason codes of analytics.churn_unscored with their English and Chinese sentences."""
+    return {"reason_codes": list(UNSCORED_REASONS),
+            "reasons_en": [en.format(days=settings.population_days) for en, _ in UNSCORED_REASONS.values()],
+            "reasons_zh": [zh.format(days=settings.population_days) for _, zh in UNSCORED_REASONS.values()]}
 
 
 def write_churn_tables(conn: duckdb.DuckDBPyConnection, run: ChurnRun, settings: ChurnSettings,
@@ -95,53 +78,17 @@ def write_churn_tables(conn: duckdb.DuckDBPyConnection, run: ChurnRun, settings:
     params = {"as_of": plan.as_of, "c0": plan.backtest_cutoffs[0] if plan.backtest_cutoffs else None,
               "c1": plan.test_cutoff, "shipped": shipped, "status": run.health.message_en,
               "baselines": list(BASELINES), "label_days": plan.label_horizon_days or None,
-              "cutoffs": len(plan.backtest_cutoffs)}
-    clv = ("(SELECT customer_id, clv_12m FROM analytics.clv)" if table_exists(conn, "analytics.clv")
-           else "(SELECT NULL::VARCHAR AS customer_id, NULL::DOUBLE AS clv_12m WHERE false)")
+              "cutoffs": len(plan.backtest_cutoffs), "failed": failed,
+              "population_start": plan.as_of - timedelta(days=settings.population_days),
+              "risk_tiers": list(RISK_TIERS),
+              "risk_tier_names_zh": [RISK_TIER_SHORT_NAMES["zh"][tier] for tier in RISK_TIERS],
+              **_unscored_reasons(settings)}
+    structure = {"has_clv": table_exists(conn, "analytics.clv")}
     for name, frame in frames.items():
         conn.register(name, frame)
     try:
         conn.execute("BEGIN TRANSACTION")
-        conn.execute("""
-            CREATE OR REPLACE TABLE analytics.churn_model_metrics AS
-            SELECT model, metric, round(value, 6) AS value, evaluation,
-                   model = $shipped AS is_shipped, list_contains($baselines, model) AS is_baseline,
-                   $label_days::INTEGER AS label_horizon_days, $cutoffs::INTEGER AS training_cutoffs,
-                   $c0::DATE AS train_cutoff, $c1::DATE AS test_cutoff,
-                   CASE WHEN $c1::DATE IS NOT NULL THEN $as_of::DATE END AS test_window_end,
-                   $status AS status, $as_of::DATE AS as_of
-            FROM churn_metric_rows ORDER BY position""", params)
-        conn.execute(f"""
-            CREATE OR REPLACE TABLE analytics.churn_scores AS
-            SELECT s.customer_id, s.churn_probability, s.risk_tier,
-                   CASE s.risk_tier WHEN 'high' THEN '高' WHEN 'medium' THEN '中' WHEN 'low' THEN '低' END
-                       AS risk_tier_zh,
-                   s.top_reasons, s.top_reasons_zh, s.top_reason_codes,
-                   s.interaction_drop, s.spend_drop, s.complaint_spike,
-                   s.days_since_last_purchase,
-                   c.clv_12m::DOUBLE AS clv_12m,
-                   round(s.churn_probability * c.clv_12m, 2)::DOUBLE AS value_at_risk,
-                   $shipped AS model, $as_of::DATE AS as_of
-            FROM churn_score_rows s LEFT JOIN {clv} c USING (customer_id)
-            ORDER BY s.customer_id""", {k: params[k] for k in ("shipped", "as_of")})
-        unscored_sql = _unscored_sql(failed)
-        conn.execute(unscored_sql, {k: v for k, v in _unscored_params(plan.as_of, settings).items()
-                                    if f"${k}" in unscored_sql})
-        conn.execute("""
-            CREATE OR REPLACE TABLE analytics.churn_calibration AS
-            SELECT $shipped AS model, decile, customers, round(mean_predicted, 6) AS mean_predicted,
-                   round(actual_churn_rate, 6) AS actual_churn_rate, round(min_predicted, 6) AS min_predicted,
-                   round(max_predicted, 6) AS max_predicted, $c1::DATE AS cutoff, $as_of::DATE AS window_end,
-                   $as_of::DATE AS as_of
-            FROM churn_calibration_rows ORDER BY decile""", {k: params[k] for k in ("shipped", "c1", "as_of")})
-        conn.execute("""
-            CREATE OR REPLACE TABLE analytics.purchase_forecast_accuracy AS
-            SELECT frequency_bucket, bucket_order, customers, round(predicted_purchases, 2) AS predicted_purchases,
-                   actual_purchases,
-                   round(predicted_purchases / nullif(customers, 0), 4) AS predicted_per_customer,
-                   round(actual_purchases / nullif(customers, 0), 4) AS actual_per_customer,
-                   $c1::DATE AS cutoff, $as_of::DATE AS window_end, $as_of::DATE AS as_of
-            FROM purchase_forecast_rows ORDER BY bucket_order""", {k: params[k] for k in ("c1", "as_of")})
+        SQL.run(conn, "churn_tables", structure, **params)
         conn.execute("COMMIT")
     except Exception:
         conn.execute("ROLLBACK")

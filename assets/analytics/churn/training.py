@@ -28,7 +28,6 @@ import polars as pl
 
 from assets.analytics.churn.features import (
     BGNBD_FEATURES,
-    ChurnSettings,
     PurchaseModel,
     available_groups,
     build_features,
@@ -46,7 +45,11 @@ from assets.analytics.churn.models import (
     training_sample,
 )
 from assets.analytics.churn.reasons import top_reasons
+from assets.analytics.churn.settings import ChurnSettings
+from assets.common.sql import SqlFolder
 from assets.common.status import DEGRADED, OK
+
+SQL = SqlFolder(__file__)
 
 
 @dataclass(frozen=True)
@@ -215,10 +218,7 @@ def purchase_forecast_accuracy(conn: duckdb.DuckDBPyConnection, forecast: pl.Dat
     against the purchase days that happened, per past repeat-purchase frequency 0..6, 7+, and in total."""
     if forecast is None or forecast.height == 0 or cutoff is None:
         return []
-    actual = conn.sql("""
-        SELECT customer_id, count(DISTINCT order_date) AS actual_purchases FROM core.orders
-        WHERE status = 'completed' AND customer_id IS NOT NULL AND order_date > $c1 AND order_date <= $as_of
-        GROUP BY customer_id""", params={"c1": cutoff, "as_of": as_of}).pl()
+    actual = conn.sql(SQL.text("actual_purchases"), params={"c1": cutoff, "as_of": as_of}).pl()
     joined = forecast.join(actual, on="customer_id", how="left").with_columns(
         pl.col("actual_purchases").fill_null(0),
         pl.when(pl.col("frequency") >= 7).then(7).otherwise(pl.col("frequency")).alias("bucket_order"))
@@ -298,8 +298,7 @@ def _not_evaluated(name: str) -> list[dict]:
 
 def data_start(conn: duckdb.DuckDBPyConnection, as_of: date) -> date | None:
     """The first day with a completed purchase on or before the as-of date."""
-    return conn.execute("SELECT min(order_date) FROM core.orders WHERE status = 'completed' "
-                        "AND customer_id IS NOT NULL AND order_date <= ?", [as_of]).fetchall()[0][0]
+    return SQL.rows(conn, "data_start", as_of=as_of)[0][0]
 
 
 def _learned_health(plan: TrainingPlan, shipped: FittedChurnModel, why: tuple[str, str] | None) -> Health:
