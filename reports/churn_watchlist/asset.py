@@ -9,7 +9,6 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.common.settings import shipped
 from assets.common.sql import SqlFolder
 from assets.common.tables import column_names, table_exists
 from reports.common.outcome import build_report
@@ -17,6 +16,7 @@ from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.common.prediction_status import CLV as CLV_STATUS
 from reports.common.prediction_status import is_failed, notices, prediction_statuses
 from reports.common.queries import query_dicts, query_one
+from reports.common.settings import ReportSettings, report_settings
 from reports.common.table_reports import (
     FLAG_LABELS,
     FLAGS,
@@ -25,7 +25,6 @@ from reports.common.table_reports import (
     TIER_RANK,
     decimal_to_float,
     render_pages,
-    report_settings,
     sort_number,
 )
 
@@ -35,7 +34,6 @@ CHURN_SCORES = "analytics.churn_scores"
 ACTIONS = "analytics.next_best_actions"
 KEY_ACCOUNTS = "analytics.key_accounts"
 WATCH_TIERS = ("high", "medium")
-DEFAULT_WATCHLIST_SIZE = int(shipped("reports", "watchlist_size"))
 CONTROL_ACTION = "control_no_action"
 NO_ACTION = "none"
 
@@ -108,7 +106,7 @@ def _optional(conn: duckdb.DuckDBPyConnection, table: str, needed: set[str]) -> 
     return table_exists(conn, table) and needed <= column_names(conn, table)
 
 
-def watchlist_rows(conn: duckdb.DuckDBPyConnection, size: int = DEFAULT_WATCHLIST_SIZE) -> list[dict]:
+def watchlist_rows(conn: duckdb.DuckDBPyConnection, size: int = ReportSettings.watchlist_size) -> list[dict]:
     """The top ``size`` customers at high or medium churn risk by value at risk (then churn
     probability, then customer id), with owner, company, grade, reasons, flags and action."""
     if not _optional(conn, CHURN_SCORES, {"risk_tier", "value_at_risk", "top_reasons", "top_reasons_zh"}):
@@ -153,7 +151,7 @@ def render_churn_watchlist_pages(
     thresholds: dict[str, Any] | None,
 ) -> dict[str, str]:
     """The churn watchlist in Chinese and English: {"zh": html, "en": html}."""
-    size = int(report_settings(thresholds).get("watchlist_size", DEFAULT_WATCHLIST_SIZE))
+    size = report_settings(thresholds).watchlist_size
     rows = watchlist_rows(conn, size)
     totals = watchlist_totals(conn)
     owners = sorted({r["owner"] for r in rows if r["owner"] is not None})

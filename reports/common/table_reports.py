@@ -145,11 +145,6 @@ def rule_label(language: str, rule: str | None) -> str:
 # --- thresholds ------------------------------------------------------------------------------------
 
 
-def report_settings(thresholds: dict[str, Any] | None) -> dict[str, Any]:
-    """The ``[reports]`` section of settings.toml (empty when absent)."""
-    return dict((thresholds or {}).get("reports") or {})
-
-
 # --- rendering and publishing --------------------------------------------------------------------
 
 

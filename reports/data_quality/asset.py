@@ -12,7 +12,6 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.analytics import ANALYTICS_ASSETS
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.common.settings import shipped
 from assets.common.sql import SqlFolder
 from assets.common.tables import table_exists
 from assets.ingest.asset import RAW_ASSETS
@@ -21,6 +20,7 @@ from reports.common.charts import chart_html, label, plotly_script
 from reports.common.formatting import Formatter
 from reports.common.outcome import build_report
 from reports.common.queries import query_dicts
+from reports.common.settings import ReportSettings, report_settings
 from reports.common.shareable import shareable_text
 from reports.common.table_reports import (
     DIMENSION_LABELS,
@@ -33,7 +33,6 @@ from reports.common.table_reports import (
     decimal_to_float,
     label_of,
     render_pages,
-    report_settings,
     rule_label,
     sort_date,
     sort_number,
@@ -47,13 +46,8 @@ SCORECARD = "quality.scorecard"
 RECONCILIATION = "quality.reconciliation"
 REJECTIONS = "quality.file_rejections"
 LOAD_LOG = "raw.load_log"
-# Runs shown in the chart and history table ([reports] quality_history_runs), rows of the longer tables.
-DEFAULT_HISTORY_RUNS = int(shipped("reports", "quality_history_runs"))
+# Rows of the longer tables (runs shown: [reports] quality_history_runs).
 LIST_LIMIT = 200
-# Scorecard colours ([reports] quality_score_good / quality_score_warn): green at or above good, amber
-# at or above warn, red below.
-DEFAULT_SCORE_GOOD = float(shipped("reports", "quality_score_good"))
-DEFAULT_SCORE_WARN = float(shipped("reports", "quality_score_warn"))
 SERIES = (("passed", "ERROR", "#2f855a"), ("passed", "WARN", "#8fd19e"),
           ("failed", "ERROR", "#c53030"), ("failed", "WARN", "#e0b43a"))
 
@@ -142,7 +136,7 @@ STRINGS = {
 # --- SQL --------------------------------------------------------------------------------------------
 
 
-def run_history(conn: duckdb.DuckDBPyConnection, runs: int = DEFAULT_HISTORY_RUNS) -> list[dict]:
+def run_history(conn: duckdb.DuckDBPyConnection, runs: int = ReportSettings.quality_history_runs) -> list[dict]:
     """The latest ``runs`` check runs, oldest first: start time, as-of date and expectations passed
     and failed by severity (ERROR = blocking, anything else advisory)."""
     if not table_exists(conn, VALIDATION):
@@ -271,9 +265,7 @@ def render_data_quality_pages(
 ) -> dict[str, str]:
     """The data-quality report in Chinese and English: {"zh": html, "en": html}."""
     settings = report_settings(thresholds)
-    runs = int(settings.get("quality_history_runs", DEFAULT_HISTORY_RUNS))
-    good = float(settings.get("quality_score_good", DEFAULT_SCORE_GOOD))
-    warn = float(settings.get("quality_score_warn", DEFAULT_SCORE_WARN))
+    runs, good, warn = settings.quality_history_runs, settings.quality_score_good, settings.quality_score_warn
     history = run_history(conn, runs)
     latest = history[-1] if history else None
     failing = failing_expectations(conn, latest["run_id"]) if latest else []

@@ -8,7 +8,6 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.common.settings import shipped
 from assets.common.sql import SqlFolder
 from assets.common.tables import column_names, table_exists
 from assets.common.vocabulary import KEY_GRADES
@@ -17,6 +16,7 @@ from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.common.prediction_status import CLV as CLV_STATUS
 from reports.common.prediction_status import is_failed, notices, prediction_statuses
 from reports.common.queries import query_dicts, query_one
+from reports.common.settings import ReportSettings, report_settings
 from reports.common.table_reports import (
     GRADE_LABELS,
     TIER_LABELS,
@@ -24,7 +24,6 @@ from reports.common.table_reports import (
     TIERS,
     decimal_to_float,
     render_pages,
-    report_settings,
     share,
     sort_date,
     sort_number,
@@ -34,11 +33,6 @@ SQL = SqlFolder(__file__)
 STEM = "key_accounts"
 KEY_ACCOUNTS = "analytics.key_accounts"
 CHURN_SCORES = "analytics.churn_scores"
-# At most this many accounts are listed ([reports] key_accounts_max_rows): about 600 bytes each, so
-# the page stays well under 10 MB; the summary cards always count every VIP and A account.
-DEFAULT_MAX_ROWS = int(shipped("reports", "key_accounts_max_rows"))
-# Rows laid out at first; the rest are revealed by "show more" (10,000 laid-out rows take ~4 s to render).
-DEFAULT_PAGE_SIZE = int(shipped("reports", "key_accounts_page_size"))
 
 STRINGS = {
     "zh": {
@@ -113,7 +107,8 @@ def _with_churn_scores(conn: duckdb.DuckDBPyConnection) -> bool:
             and {"risk_tier", "churn_probability", "value_at_risk"} <= column_names(conn, CHURN_SCORES))
 
 
-def key_account_rows(conn: duckdb.DuckDBPyConnection, max_rows: int = DEFAULT_MAX_ROWS) -> list[dict]:
+def key_account_rows(conn: duckdb.DuckDBPyConnection,
+                     max_rows: int = ReportSettings.key_accounts_max_rows) -> list[dict]:
     """The VIP and A accounts with their archive fields and, when scored, churn risk tier, churn
     probability and value at risk; VIP first, then by score rank (1 = best), then customer id; at
     most ``max_rows`` of them."""
@@ -142,8 +137,8 @@ def render_key_accounts_pages(
     thresholds: dict[str, Any] | None,
 ) -> dict[str, str]:
     """The key-account table in Chinese and English: {"zh": html, "en": html}."""
-    max_rows = int(report_settings(thresholds).get("key_accounts_max_rows", DEFAULT_MAX_ROWS))
-    page_size = int(report_settings(thresholds).get("key_accounts_page_size", DEFAULT_PAGE_SIZE))
+    options = report_settings(thresholds)
+    max_rows, page_size = options.key_accounts_max_rows, options.key_accounts_page_size
     rows = key_account_rows(conn, max_rows)
     summary = key_account_summary(conn)
     owners = sorted({r["owner"] for r in rows if r["owner"] is not None})

@@ -1,15 +1,7 @@
 -- The prospects (current lifecycle stage potential): how many, how many are on the action list and
 -- their most common action. Structure: optional, the relation actions as in segment_strategy.sql.
 WITH
-{% for relation in optional %}
-{{ relation.name }} AS (
-{% if relation.built %}
-    SELECT * FROM analytics.{{ relation.table }}
-{% else %}
-    SELECT {% for column, kind in relation.columns %}CAST(NULL AS {{ kind }}) AS {{ column }}{% if not loop.last %}, {% endif %}{% endfor %} WHERE false
-{% endif %}
-),
-{% endfor %}
+{% include "optional_relations.sql" %}
 p AS (SELECT count(*) AS customers FROM analytics.lifecycle WHERE is_current AND stage = 'potential'),
 k AS (
     SELECT assigned_action, count(*) AS n,

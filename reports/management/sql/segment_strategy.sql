@@ -3,15 +3,7 @@
 -- Structure: optional, the relations clv, scores and actions, each its table or (when the table is
 -- not built) no rows with the columns read.
 WITH
-{% for relation in optional %}
-{{ relation.name }} AS (
-{% if relation.built %}
-    SELECT * FROM analytics.{{ relation.table }}
-{% else %}
-    SELECT {% for column, kind in relation.columns %}CAST(NULL AS {{ kind }}) AS {{ column }}{% if not loop.last %}, {% endif %}{% endfor %} WHERE false
-{% endif %}
-),
-{% endfor %}
+{% include "optional_relations.sql" %}
 seg AS (
     SELECT r.segment, any_value(r.segment_zh) AS segment_zh, count(*) AS customers,
            sum(r.monetary)::DOUBLE AS revenue, coalesce(sum(r.revenue_share), 0) AS revenue_share,
