@@ -8,7 +8,8 @@ import pytest
 from dagster import AssetKey, AssetSelection
 
 from assets.quality.scorecard.asset import scorecard
-from assets.quality.scorecard.logic import DIMENSIONS, KIND_MEASURES, OVERALL, SOURCES, TIMELINESS_ZERO_SCORE_DAYS
+from assets.quality.scorecard.logic import DIMENSIONS, KIND_MEASURES, OVERALL, SOURCES
+from assets.quality.scorecard.settings import TIMELINESS_ZERO_SCORE_DAYS
 from assets.staging.specs import SPECS
 from tests.conftest import materialize_all, query
 from tests.inbox_builders import four_source_inbox, minimal_sales_inbox, write_csv

@@ -9,12 +9,14 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.common.settings import shipped
-from assets.common.tables import column_names, fetch_dicts, table_exists
+from assets.common.sql import SqlFolder
+from assets.common.tables import column_names, table_exists
 from reports.common.outcome import build_report
 from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.common.prediction_status import CLV as CLV_STATUS
 from reports.common.prediction_status import is_failed, notices, prediction_statuses
+from reports.common.queries import query_dicts, query_one
+from reports.common.settings import ReportSettings, report_settings
 from reports.common.table_reports import (
     FLAG_LABELS,
     FLAGS,
@@ -22,18 +24,16 @@ from reports.common.table_reports import (
     TIER_LABELS,
     TIER_RANK,
     decimal_to_float,
-    fetch_one,
     render_pages,
-    report_settings,
     sort_number,
 )
 
+SQL = SqlFolder(__file__)
 STEM = "churn_watchlist"
 CHURN_SCORES = "analytics.churn_scores"
 ACTIONS = "analytics.next_best_actions"
 KEY_ACCOUNTS = "analytics.key_accounts"
 WATCH_TIERS = ("high", "medium")
-DEFAULT_WATCHLIST_SIZE = int(shipped("reports", "watchlist_size"))
 CONTROL_ACTION = "control_no_action"
 NO_ACTION = "none"
 
@@ -106,7 +106,7 @@ def _optional(conn: duckdb.DuckDBPyConnection, table: str, needed: set[str]) -> 
     return table_exists(conn, table) and needed <= column_names(conn, table)
 
 
-def watchlist_rows(conn: duckdb.DuckDBPyConnection, size: int = DEFAULT_WATCHLIST_SIZE) -> list[dict]:
+def watchlist_rows(conn: duckdb.DuckDBPyConnection, size: int = ReportSettings.watchlist_size) -> list[dict]:
     """The top ``size`` customers at high or medium churn risk by value at risk (then churn
     probability, then customer id), with owner, company, grade, reasons, flags and action."""
     if not _optional(conn, CHURN_SCORES, {"risk_tier", "value_at_risk", "top_reasons", "top_reasons_zh"}):
@@ -114,27 +114,9 @@ def watchlist_rows(conn: duckdb.DuckDBPyConnection, size: int = DEFAULT_WATCHLIS
     with_actions = _optional(conn, ACTIONS, {"action", "action_label_en", "action_label_zh", "reason_en",
                                              "reason_zh", "is_control", "owner", "company"})
     with_accounts = _optional(conn, KEY_ACCOUNTS, {"grade", "owner", "company"})
-    action_columns = ("a.action, a.action_label_en, a.action_label_zh, a.reason_en, a.reason_zh, "
-                      "coalesce(a.is_control, false) AS is_control" if with_actions else
-                      "NULL AS action, NULL AS action_label_en, NULL AS action_label_zh, NULL AS reason_en, "
-                      "NULL AS reason_zh, false AS is_control")
-    owner = [x for x, ok in (("a.owner", with_actions), ("k.owner", with_accounts)) if ok]
-    company = [x for x, ok in (("a.company", with_actions), ("k.company", with_accounts)) if ok]
-    flag_columns = ", ".join(
-        f"s.{f}" if f in column_names(conn, CHURN_SCORES) else f"CAST(NULL AS BOOLEAN) AS {f}" for f in FLAGS)
-    rows = fetch_dicts(conn, f"""
-        SELECT s.customer_id,
-               {f"coalesce({', '.join(company)})" if company else "NULL"} AS company,
-               {f"coalesce({', '.join(owner)})" if owner else "NULL"} AS owner,
-               {"k.grade" if with_accounts else "NULL"} AS grade,
-               s.risk_tier, s.churn_probability, s.clv_12m, s.value_at_risk, s.days_since_last_purchase,
-               s.top_reasons, s.top_reasons_zh, {flag_columns}, {action_columns}
-        FROM {CHURN_SCORES} s
-        {f"LEFT JOIN {ACTIONS} a USING (customer_id)" if with_actions else ""}
-        {f"LEFT JOIN {KEY_ACCOUNTS} k USING (customer_id)" if with_accounts else ""}
-        WHERE s.risk_tier IN ('high', 'medium')
-        ORDER BY s.value_at_risk DESC NULLS LAST, s.churn_probability DESC NULLS LAST, s.customer_id
-        LIMIT {int(size)}""")
+    structure = {"with_actions": with_actions, "with_accounts": with_accounts, "flags": list(FLAGS),
+                 "scored_flags": sorted(set(FLAGS) & column_names(conn, CHURN_SCORES))}
+    rows = query_dicts(SQL, conn, "watchlist_rows", structure, size=int(size))
     return [decimal_to_float(r) for r in rows]
 
 
@@ -142,13 +124,7 @@ def watchlist_totals(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Customers at high and at medium risk in all (not only those listed) and their value at risk."""
     if not _optional(conn, CHURN_SCORES, {"risk_tier", "value_at_risk"}):
         return {"high": 0, "medium": 0, "watched": 0, "value_at_risk": 0.0}
-    totals = fetch_one(conn, f"""
-        SELECT count(*) FILTER (WHERE risk_tier = 'high') AS high,
-               count(*) FILTER (WHERE risk_tier = 'medium') AS medium,
-               count(*) FILTER (WHERE risk_tier IN ('high', 'medium')) AS watched,
-               round(coalesce(sum(value_at_risk) FILTER (WHERE risk_tier IN ('high', 'medium')), 0), 2)
-                   AS value_at_risk
-        FROM {CHURN_SCORES}""")
+    totals = query_one(SQL, conn, "watchlist_totals")
     return decimal_to_float(totals)
 
 
@@ -175,7 +151,7 @@ def render_churn_watchlist_pages(
     thresholds: dict[str, Any] | None,
 ) -> dict[str, str]:
     """The churn watchlist in Chinese and English: {"zh": html, "en": html}."""
-    size = int(report_settings(thresholds).get("watchlist_size", DEFAULT_WATCHLIST_SIZE))
+    size = report_settings(thresholds).watchlist_size
     rows = watchlist_rows(conn, size)
     totals = watchlist_totals(conn)
     owners = sorted({r["owner"] for r in rows if r["owner"] is not None})

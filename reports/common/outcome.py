@@ -23,17 +23,16 @@ import duckdb
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
 
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.common.settings import shipped
 from assets.common.status import AssetStatus, failure_status, ok_status, record_status
 from reports.common.publish import LATEST, generation_time, publish_report
+from reports.common.settings import ReportSettings, report_settings
 from reports.common.shareable import known_folders, shareable_text, strip_known_folders
 from reports.common.strings import LANGUAGES
-from reports.common.table_reports import render_pages, report_settings
+from reports.common.table_reports import render_pages
 
 # render(conn, as_of, generated_at, currency_symbol, thresholds) → {language: html}
 Renderer = Callable[[duckdb.DuckDBPyConnection, date, datetime, str, dict[str, Any]], dict[str, str]]
-DEFAULT_LANGUAGE = str(shipped("reports", "default_language"))
-DEFAULT_CURRENCY = str(shipped("reports", "currency_symbol"))
+DEFAULT_LANGUAGE = ReportSettings.default_language
 
 FAILED_PAGE = {
     "zh": {"heading": "本次运行未能生成此报告",
@@ -87,7 +86,7 @@ def build_report(context: AssetExecutionContext, stem: str, warehouse: Warehouse
     asset = report_asset_name(stem)
     started = time.perf_counter()
     generated_at = generation_time()
-    options: dict[str, Any] = {}
+    options = ReportSettings()
     as_of: date | None = None
     status = ok_status(asset)
     pages: dict[str, str] | None = None
@@ -98,14 +97,14 @@ def build_report(context: AssetExecutionContext, stem: str, warehouse: Warehouse
             as_of = settings.as_of_date()
             with warehouse.connect() as conn:
                 as_of = settings.run_as_of(conn)
-                pages = render(conn, as_of, generated_at, options.get("currency_symbol", DEFAULT_CURRENCY),
+                pages = render(conn, as_of, generated_at, options.currency_symbol,
                                thresholds)
         except Exception as error:
             status = _failed(context, asset, error, "gathering the data or rendering")
-            pages = render_failure_pages(stem, as_of, generated_at, options.get("currency_symbol", DEFAULT_CURRENCY),
+            pages = render_failure_pages(stem, as_of, generated_at, options.currency_symbol,
                                          status)
         pages = {language: strip_known_folders(html) for language, html in pages.items()}
-    language = options.get("default_language", DEFAULT_LANGUAGE)
+    language = options.default_language
     metadata: dict[str, Any] = {}
     try:
         folder = publish_report(Path(settings.reports_dir), as_of, stem, pages,

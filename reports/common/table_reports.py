@@ -1,5 +1,5 @@
-"""What the table reports share (key-account table, churn watchlist, data-quality report): reading
-rows from the warehouse, sort keys for the in-page sort script, the wording of codes (grades, risk
+"""What the table reports share (key-account table, churn watchlist, data-quality report): sort
+keys for the in-page sort script, the wording of codes (grades, risk
 tiers, early-warning flags, quality dimensions, sources, export kinds) in Chinese and English, and
 publishing a report's pages as a Dagster materialisation.
 
@@ -30,22 +30,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import duckdb
-
-from assets.common.tables import fetch_dicts
 from assets.common.vocabulary import GRADE_NAMES, RISK_TIER_SHORT_NAMES, RISK_TIERS
 from reports.common.page import page_context
 from reports.common.rendering import template_environment
 from reports.common.strings import LANGUAGES
-
-# --- reading the warehouse -----------------------------------------------------------------------
-
-
-def fetch_one(conn: duckdb.DuckDBPyConnection, sql: str, params: list | dict | None = None) -> dict:
-    """The single row of an aggregate query as a dict."""
-    rows = fetch_dicts(conn, sql, params)
-    return rows[0] if rows else {}
-
 
 # --- values for the page -------------------------------------------------------------------------
 
@@ -155,11 +143,6 @@ def rule_label(language: str, rule: str | None) -> str:
 
 
 # --- thresholds ------------------------------------------------------------------------------------
-
-
-def report_settings(thresholds: dict[str, Any] | None) -> dict[str, Any]:
-    """The ``[reports]`` section of settings.toml (empty when absent)."""
-    return dict((thresholds or {}).get("reports") or {})
 
 
 # --- rendering and publishing --------------------------------------------------------------------

@@ -12,13 +12,15 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.analytics import ANALYTICS_ASSETS
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.common.settings import shipped
-from assets.common.tables import fetch_dicts, table_exists
+from assets.common.sql import SqlFolder
+from assets.common.tables import table_exists
 from assets.ingest.asset import RAW_ASSETS
 from assets.staging.asset import STAGING_ASSETS
 from reports.common.charts import chart_html, label, plotly_script
 from reports.common.formatting import Formatter
 from reports.common.outcome import build_report
+from reports.common.queries import query_dicts
+from reports.common.settings import ReportSettings, report_settings
 from reports.common.shareable import shareable_text
 from reports.common.table_reports import (
     DIMENSION_LABELS,
@@ -31,12 +33,12 @@ from reports.common.table_reports import (
     decimal_to_float,
     label_of,
     render_pages,
-    report_settings,
     rule_label,
     sort_date,
     sort_number,
 )
 
+SQL = SqlFolder(__file__)
 STEM = "data_quality"
 VALIDATION = "quality.validation_results"
 QUARANTINE = "quality.quarantine"
@@ -44,13 +46,8 @@ SCORECARD = "quality.scorecard"
 RECONCILIATION = "quality.reconciliation"
 REJECTIONS = "quality.file_rejections"
 LOAD_LOG = "raw.load_log"
-# Runs shown in the chart and history table ([reports] quality_history_runs), rows of the longer tables.
-DEFAULT_HISTORY_RUNS = int(shipped("reports", "quality_history_runs"))
+# Rows of the longer tables (runs shown: [reports] quality_history_runs).
 LIST_LIMIT = 200
-# Scorecard colours ([reports] quality_score_good / quality_score_warn): green at or above good, amber
-# at or above warn, red below.
-DEFAULT_SCORE_GOOD = float(shipped("reports", "quality_score_good"))
-DEFAULT_SCORE_WARN = float(shipped("reports", "quality_score_warn"))
 SERIES = (("passed", "ERROR", "#2f855a"), ("passed", "WARN", "#8fd19e"),
           ("failed", "ERROR", "#c53030"), ("failed", "WARN", "#e0b43a"))
 
@@ -139,34 +136,19 @@ STRINGS = {
 # --- SQL --------------------------------------------------------------------------------------------
 
 
-def run_history(conn: duckdb.DuckDBPyConnection, runs: int = DEFAULT_HISTORY_RUNS) -> list[dict]:
+def run_history(conn: duckdb.DuckDBPyConnection, runs: int = ReportSettings.quality_history_runs) -> list[dict]:
     """The latest ``runs`` check runs, oldest first: start time, as-of date and expectations passed
     and failed by severity (ERROR = blocking, anything else advisory)."""
     if not table_exists(conn, VALIDATION):
         return []
-    rows = fetch_dicts(conn, f"""
-        SELECT run_id, max(as_of) AS as_of, min(validated_at) AS started, count(*) AS total,
-               count(*) FILTER (WHERE success IS TRUE AND severity = 'ERROR') AS passed_error,
-               count(*) FILTER (WHERE success IS TRUE AND severity IS DISTINCT FROM 'ERROR') AS passed_warn,
-               count(*) FILTER (WHERE success IS NOT TRUE AND severity = 'ERROR') AS failed_error,
-               count(*) FILTER (WHERE success IS NOT TRUE AND severity IS DISTINCT FROM 'ERROR') AS failed_warn
-        FROM {VALIDATION}
-        GROUP BY run_id
-        ORDER BY started DESC, run_id DESC
-        LIMIT {int(runs)}""")
+    rows = query_dicts(SQL, conn, "run_history", runs=int(runs))
     return list(reversed(rows))
 
 
 def failing_expectations(conn: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
     """The expectations of run ``run_id`` that did not pass, blocking first, with the masked sample
     values as the checks stored them."""
-    rows = fetch_dicts(conn, f"""
-        SELECT severity, table_name, check_name, expectation, column_name, element_count, unexpected_count,
-               unexpected_percent, sample_values
-        FROM {VALIDATION}
-        WHERE run_id = ? AND success IS NOT TRUE
-        ORDER BY CASE severity WHEN 'ERROR' THEN 0 ELSE 1 END, table_name, check_name, expectation,
-                 column_name NULLS FIRST, sample_values""", [run_id])
+    rows = query_dicts(SQL, conn, "failing_expectations", run_id=run_id)
     for row in rows:
         row["samples"] = [shareable_text(v) for v in _samples(row.pop("sample_values"))]
     return rows
@@ -195,13 +177,7 @@ def quarantine_by_rule(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     """Quarantined rows per (export kind, rule, stage): unresolved, resolved, total."""
     if not table_exists(conn, QUARANTINE):
         return []
-    return _shareable(fetch_dicts(conn, f"""
-        SELECT kind, rule, stage,
-               count(*) FILTER (WHERE resolved IS NOT TRUE) AS unresolved,
-               count(*) FILTER (WHERE resolved IS TRUE) AS resolved, count(*) AS total
-        FROM {QUARANTINE}
-        GROUP BY kind, rule, stage
-        ORDER BY total DESC, kind, rule, stage"""), "rule")
+    return _shareable(query_dicts(SQL, conn, "quarantine_by_rule"), "rule")
 
 
 def quarantine_by_file(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int]:
@@ -209,15 +185,7 @@ def quarantine_by_file(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int
     how many (kind, file) pairs there are."""
     if not table_exists(conn, QUARANTINE):
         return [], 0
-    rows = fetch_dicts(conn, f"""
-        SELECT kind, source_file,
-               count(*) FILTER (WHERE resolved IS NOT TRUE) AS unresolved,
-               count(*) FILTER (WHERE resolved IS TRUE) AS resolved, count(*) AS total,
-               count(*) OVER () AS files
-        FROM {QUARANTINE}
-        GROUP BY kind, source_file
-        ORDER BY unresolved DESC, total DESC, kind, source_file
-        LIMIT {LIST_LIMIT}""")
+    rows = query_dicts(SQL, conn, "quarantine_by_file", limit=LIST_LIMIT)
     files = int(rows[0]["files"]) if rows else 0
     return _shareable(rows, "source_file"), files
 
@@ -227,9 +195,7 @@ def scorecard_matrix(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     score, numerator, denominator and age_days of each dimension."""
     if not table_exists(conn, SCORECARD):
         return []
-    cells = fetch_dicts(conn, f"""
-        SELECT source, dimension, score, numerator, denominator, age_days FROM {SCORECARD}
-        ORDER BY source, dimension""")
+    cells = query_dicts(SQL, conn, "scorecard_cells")
     if not cells:
         return []
     found = [s for s in SOURCES if any(c["source"] == s for c in cells)]
@@ -242,23 +208,14 @@ def reconciliation_rows(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     """quality.reconciliation by export kind, with whether read = staged + quarantined + collapsed."""
     if not table_exists(conn, RECONCILIATION):
         return []
-    return fetch_dicts(conn, f"""
-        SELECT kind, rows_read, rows_staged, rows_quarantined, duplicates_collapsed, duplicate_delivery_rows,
-               superseded_rows, repeated_key_rows,
-               rows_read = rows_staged + rows_quarantined + duplicates_collapsed AS balanced
-        FROM {RECONCILIATION}
-        ORDER BY kind""")
+    return query_dicts(SQL, conn, "reconciliation")
 
 
 def rejected_files(conn: duckdb.DuckDBPyConnection) -> tuple[list[dict], int]:
     """Rejected files, newest first (at most LIST_LIMIT), the error text masked; and how many in all."""
     if not table_exists(conn, REJECTIONS):
         return [], 0
-    rows = fetch_dicts(conn, f"""
-        SELECT source, source_file, error, rejected_at, count(*) OVER () AS files
-        FROM {REJECTIONS}
-        ORDER BY rejected_at DESC, source_file, error
-        LIMIT {LIST_LIMIT}""")
+    rows = query_dicts(SQL, conn, "rejected_files", limit=LIST_LIMIT)
     for row in rows:
         row["error"] = shareable_text(row["error"])
         row["source_file"] = shareable_text(row["source_file"]) or None
@@ -270,16 +227,7 @@ def load_log_summary(conn: duckdb.DuckDBPyConnection) -> list[dict]:
     files, files with unrecognised columns, last load time."""
     if not table_exists(conn, LOAD_LOG):
         return []
-    return fetch_dicts(conn, f"""
-        SELECT kind,
-               count(*) FILTER (WHERE status = 'loaded') AS files,
-               count(*) FILTER (WHERE status = 'duplicate_delivery') AS duplicate_files,
-               coalesce(sum(rows_read) FILTER (WHERE status = 'loaded'), 0) AS rows_read,
-               count(*) FILTER (WHERE len(coalesce(unmapped_columns, [])) > 0) AS unmapped,
-               max(loaded_at) AS last_loaded
-        FROM {LOAD_LOG}
-        GROUP BY kind
-        ORDER BY kind""")
+    return query_dicts(SQL, conn, "load_log_summary")
 
 
 # --- chart --------------------------------------------------------------------------------------------
@@ -317,9 +265,7 @@ def render_data_quality_pages(
 ) -> dict[str, str]:
     """The data-quality report in Chinese and English: {"zh": html, "en": html}."""
     settings = report_settings(thresholds)
-    runs = int(settings.get("quality_history_runs", DEFAULT_HISTORY_RUNS))
-    good = float(settings.get("quality_score_good", DEFAULT_SCORE_GOOD))
-    warn = float(settings.get("quality_score_warn", DEFAULT_SCORE_WARN))
+    runs, good, warn = settings.quality_history_runs, settings.quality_score_good, settings.quality_score_warn
     history = run_history(conn, runs)
     latest = history[-1] if history else None
     failing = failing_expectations(conn, latest["run_id"]) if latest else []

@@ -19,12 +19,12 @@ from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.status import FAILED, AssetStatus, failure_status, read_status
 from assets.quality.scorecard.asset import QUALITY_ASSETS
 from reports.common.catalog import REPORTS
-from reports.common.outcome import DEFAULT_LANGUAGE, problem_sentences, report_asset_name
+from reports.common.outcome import problem_sentences, report_asset_name
 from reports.common.publish import LATEST, generation_time, publish_report_files, report_folder
 from reports.common.rendering import template_environment
+from reports.common.settings import report_settings
 from reports.common.shareable import known_folders, strip_known_folders
 from reports.common.strings import LANGUAGES, STRINGS
-from reports.common.table_reports import report_settings
 
 LAYERS = ("raw", "staging", "core", "analytics", "quality")
 OK, FAILED_STATE, MISSING = "ok", "failed", "missing"
@@ -146,7 +146,7 @@ def reports_index(
             context.log.error(f"reports/index: the warehouse could not be read; the index lists the pages only.\n"
                               f"{traceback.format_exc()}")
             problem = problem_sentences(failure_status("reports/index", error))
-        language = report_settings(settings.rules()).get("default_language", DEFAULT_LANGUAGE)
+        language = report_settings(settings.rules()).default_language
         reports = published_reports(report_folder(Path(settings.reports_dir), as_of), recorded)
         pages = render_index_pages(as_of, generation_time(), tables, reports=reports, default_language=language,
                                    warehouse_problem=problem)

@@ -8,35 +8,31 @@ import duckdb
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
 from assets.common.resources import PipelineSettings, Warehouse
-from assets.common.settings import shipped
-from assets.common.tables import column_names, fetch_dicts, table_exists
+from assets.common.sql import SqlFolder
+from assets.common.tables import column_names, table_exists
 from assets.common.vocabulary import KEY_GRADES
 from reports.common.outcome import build_report
 from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.common.prediction_status import CLV as CLV_STATUS
 from reports.common.prediction_status import is_failed, notices, prediction_statuses
+from reports.common.queries import query_dicts, query_one
+from reports.common.settings import ReportSettings, report_settings
 from reports.common.table_reports import (
     GRADE_LABELS,
     TIER_LABELS,
     TIER_RANK,
     TIERS,
     decimal_to_float,
-    fetch_one,
     render_pages,
-    report_settings,
     share,
     sort_date,
     sort_number,
 )
 
+SQL = SqlFolder(__file__)
 STEM = "key_accounts"
 KEY_ACCOUNTS = "analytics.key_accounts"
 CHURN_SCORES = "analytics.churn_scores"
-# At most this many accounts are listed ([reports] key_accounts_max_rows): about 600 bytes each, so
-# the page stays well under 10 MB; the summary cards always count every VIP and A account.
-DEFAULT_MAX_ROWS = int(shipped("reports", "key_accounts_max_rows"))
-# Rows laid out at first; the rest are revealed by "show more" (10,000 laid-out rows take ~4 s to render).
-DEFAULT_PAGE_SIZE = int(shipped("reports", "key_accounts_page_size"))
 
 STRINGS = {
     "zh": {
@@ -105,34 +101,21 @@ STRINGS = {
 }
 
 
-def _churn_join(conn: duckdb.DuckDBPyConnection) -> tuple[str, str]:
-    """Columns and join adding the churn risk tier, probability and value at risk (empty columns when
-    analytics.churn_scores is not built)."""
-    if not (table_exists(conn, CHURN_SCORES)
-            and {"risk_tier", "churn_probability", "value_at_risk"} <= column_names(conn, CHURN_SCORES)):
-        return ("CAST(NULL AS VARCHAR) AS risk_tier, CAST(NULL AS DOUBLE) AS churn_probability, "
-                "CAST(NULL AS DOUBLE) AS value_at_risk", "")
-    return ("s.risk_tier, s.churn_probability, s.value_at_risk",
-            f"LEFT JOIN (SELECT customer_id, min(risk_tier) AS risk_tier, max(churn_probability) AS churn_probability, "
-            f"max(value_at_risk) AS value_at_risk FROM {CHURN_SCORES} GROUP BY customer_id) s USING (customer_id)")
+def _with_churn_scores(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether analytics.churn_scores is built with the risk columns (else those columns are empty)."""
+    return (table_exists(conn, CHURN_SCORES)
+            and {"risk_tier", "churn_probability", "value_at_risk"} <= column_names(conn, CHURN_SCORES))
 
 
-def key_account_rows(conn: duckdb.DuckDBPyConnection, max_rows: int = DEFAULT_MAX_ROWS) -> list[dict]:
+def key_account_rows(conn: duckdb.DuckDBPyConnection,
+                     max_rows: int = ReportSettings.key_accounts_max_rows) -> list[dict]:
     """The VIP and A accounts with their archive fields and, when scored, churn risk tier, churn
     probability and value at risk; VIP first, then by score rank (1 = best), then customer id; at
     most ``max_rows`` of them."""
     if not table_exists(conn, KEY_ACCOUNTS):
         return []
-    columns, join = _churn_join(conn)
-    rows = fetch_dicts(conn, f"""
-        SELECT k.customer_id, k.company, k.contact_name, k.phone_masked, k.email_masked, k.owner, k.industry,
-               k.company_size, k.grade, k.score, k.score_rank, k.revenue_12m, k.orders_12m, k.predicted_value,
-               k.last_order_date, k.last_interaction_date, k.complaints_12m, k.open_opportunity_value,
-               k.next_follow_up_date, k.follow_up_overdue, {columns}
-        FROM {KEY_ACCOUNTS} k {join}
-        WHERE k.grade IN ('VIP', 'A')
-        ORDER BY CASE k.grade WHEN 'VIP' THEN 0 ELSE 1 END, k.score_rank, k.customer_id
-        LIMIT {int(max_rows)}""")
+    rows = query_dicts(SQL, conn, "key_account_rows", {"with_churn_scores": _with_churn_scores(conn)},
+                       max_rows=int(max_rows))
     return [decimal_to_float(r) for r in rows]
 
 
@@ -143,18 +126,7 @@ def key_account_summary(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     if not table_exists(conn, KEY_ACCOUNTS):
         return {"vip": 0, "a": 0, "accounts": 0, "key_revenue": 0.0, "total_revenue": 0.0, "revenue_share": None,
                 "overdue": 0, "high_risk": 0, "value_at_risk": 0.0}
-    columns, join = _churn_join(conn)
-    row = fetch_one(conn, f"""
-        WITH k AS (SELECT k.grade, k.revenue_12m, k.follow_up_overdue, {columns} FROM {KEY_ACCOUNTS} k {join})
-        SELECT count(*) FILTER (WHERE grade = 'VIP') AS vip,
-               count(*) FILTER (WHERE grade = 'A') AS a,
-               count(*) FILTER (WHERE grade IN ('VIP', 'A')) AS accounts,
-               coalesce(sum(revenue_12m) FILTER (WHERE grade IN ('VIP', 'A')), 0) AS key_revenue,
-               coalesce(sum(revenue_12m), 0) AS total_revenue,
-               count(*) FILTER (WHERE grade IN ('VIP', 'A') AND follow_up_overdue) AS overdue,
-               count(*) FILTER (WHERE grade IN ('VIP', 'A') AND risk_tier = 'high') AS high_risk,
-               round(coalesce(sum(value_at_risk) FILTER (WHERE grade IN ('VIP', 'A')), 0), 2) AS value_at_risk
-        FROM k""")
+    row = query_one(SQL, conn, "key_account_summary", {"with_churn_scores": _with_churn_scores(conn)})
     row = decimal_to_float(row)
     row["revenue_share"] = share(row["key_revenue"], row["total_revenue"])
     return row
@@ -165,8 +137,8 @@ def render_key_accounts_pages(
     thresholds: dict[str, Any] | None,
 ) -> dict[str, str]:
     """The key-account table in Chinese and English: {"zh": html, "en": html}."""
-    max_rows = int(report_settings(thresholds).get("key_accounts_max_rows", DEFAULT_MAX_ROWS))
-    page_size = int(report_settings(thresholds).get("key_accounts_page_size", DEFAULT_PAGE_SIZE))
+    options = report_settings(thresholds)
+    max_rows, page_size = options.key_accounts_max_rows, options.key_accounts_page_size
     rows = key_account_rows(conn, max_rows)
     summary = key_account_summary(conn)
     owners = sorted({r["owner"] for r in rows if r["owner"] is not None})

@@ -14,8 +14,12 @@ from typing import Any
 
 import duckdb
 
-from assets.common.tables import fetch_dicts, table_exists
+from assets.common.sql import SqlFolder
+from assets.common.tables import table_exists
 from assets.common.vocabulary import CHURN_MODELS
+from reports.common.queries import query_dicts
+
+SQL = SqlFolder(__file__)
 
 # The KPI cards of the executive summary, in display order (ids of analytics.kpi_definitions).
 CARD_KPIS = ("customers", "active_customers", "revenue", "average_order_value", "repurchase_rate",
@@ -38,12 +42,12 @@ MODEL_ORDER = CHURN_MODELS
 METRIC_ORDER = ("roc_auc", "pr_auc", "brier_score", "top_decile_lift")
 
 
-def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None,
-          tables: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-    """The query's rows as dicts; no rows when one of ``tables`` is missing."""
+def _rows(conn: duckdb.DuckDBPyConnection, name: str, structure: dict[str, Any] | None = None,
+          tables: tuple[str, ...] = (), **params: Any) -> list[dict[str, Any]]:
+    """The rows of query ``name`` (sql/<name>.sql) as dicts; no rows when one of ``tables`` is missing."""
     if any(not table_exists(conn, t) for t in tables):
         return []
-    return fetch_dicts(conn, sql, params)
+    return query_dicts(SQL, conn, name, structure, **params)
 
 
 def _float(value: Any) -> float | None:
@@ -54,15 +58,13 @@ def _float(value: Any) -> float | None:
 
 def latest_complete_month(conn: duckdb.DuckDBPyConnection, as_of: date) -> date | None:
     """The first day of the newest KPI month that is complete (not the partial as-of month)."""
-    rows = _rows(conn, "SELECT max(month) AS month FROM analytics.kpis_monthly "
-                       "WHERE NOT is_partial_month AND month <= ?", [as_of], ("analytics.kpis_monthly",))
+    rows = _rows(conn, "latest_complete_month", tables=("analytics.kpis_monthly",), as_of=as_of)
     return rows[0]["month"] if rows else None
 
 
 def kpi_definitions(conn: duckdb.DuckDBPyConnection) -> dict[str, dict[str, Any]]:
     """KPI id → label_en, label_zh, unit, source, definition (analytics.kpi_definitions order)."""
-    rows = _rows(conn, "SELECT kpi, label_en, label_zh, unit, source, definition FROM analytics.kpi_definitions "
-                       "ORDER BY position, kpi", tables=("analytics.kpi_definitions",))
+    rows = _rows(conn, "kpi_definitions", tables=("analytics.kpi_definitions",))
     return {r["kpi"]: r for r in rows}
 
 
@@ -71,10 +73,7 @@ def kpi_snapshot(conn: duckdb.DuckDBPyConnection, month: date | None) -> dict[st
     same_month_last_year_value, change_vs_last_year, relative_change_vs_last_year and unit for one month."""
     if month is None:
         return {}
-    rows = _rows(conn, """
-        SELECT kpi, unit, value, previous_month_value, change_vs_previous_month, relative_change_vs_previous_month,
-               same_month_last_year_value, change_vs_last_year, relative_change_vs_last_year
-        FROM analytics.kpis_monthly WHERE month = ? ORDER BY kpi""", [month], ("analytics.kpis_monthly",))
+    rows = _rows(conn, "kpi_snapshot", tables=("analytics.kpis_monthly",), month=month)
     return {r["kpi"]: r for r in rows}
 
 
@@ -84,11 +83,8 @@ def kpi_series(conn: duckdb.DuckDBPyConnection, month: date | None, kpis: tuple[
     A KPI whose source was not exported (all values empty) gets an empty list."""
     if month is None:
         return {k: [] for k in kpis}
-    rows = _rows(conn, """
-        SELECT kpi, month, value FROM analytics.kpis_monthly
-        WHERE kpi IN (SELECT unnest(?::VARCHAR[])) AND month <= ?
-          AND month > ?::DATE - CAST(? AS INTEGER) * INTERVAL 1 MONTH
-        ORDER BY kpi, month""", [list(kpis), month, month, months], ("analytics.kpis_monthly",))
+    rows = _rows(conn, "kpi_series", tables=("analytics.kpis_monthly",), kpis=list(kpis), month=month,
+                 months=months)
     series: dict[str, list[tuple[date, float | None]]] = {k: [] for k in kpis}
     for r in rows:
         series[r["kpi"]].append((r["month"], _float(r["value"])))
@@ -105,11 +101,7 @@ class RiskTotals:
 
 def risk_totals(conn: duckdb.DuckDBPyConnection) -> RiskTotals | None:
     """Customers scored for churn, those at high risk and the value at risk (None without scores)."""
-    rows = _rows(conn, """
-        SELECT count(*) AS scored, count(*) FILTER (WHERE risk_tier = 'high') AS high,
-               coalesce(sum(value_at_risk) FILTER (WHERE risk_tier = 'high'), 0) AS high_var,
-               coalesce(sum(value_at_risk), 0) AS var
-        FROM analytics.churn_scores""", tables=("analytics.churn_scores",))
+    rows = _rows(conn, "risk_totals", tables=("analytics.churn_scores",))
     if not rows or not rows[0]["scored"]:
         return None
     r = rows[0]
@@ -120,14 +112,9 @@ def risk_totals(conn: duckdb.DuckDBPyConnection) -> RiskTotals | None:
 
 def source_loads(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Per export kind: files loaded, rows read from them, duplicate deliveries skipped, files rejected."""
-    loads = _rows(conn, """
-        SELECT kind, count(*) FILTER (WHERE status = 'loaded') AS files,
-               coalesce(sum(rows_read) FILTER (WHERE status = 'loaded'), 0) AS rows_read,
-               count(*) FILTER (WHERE status = 'duplicate_delivery') AS duplicates
-        FROM raw.load_log GROUP BY kind ORDER BY kind""", tables=("raw.load_log",))
-    rejected = {r["source"]: int(r["files"]) for r in _rows(
-        conn, "SELECT source, count(DISTINCT source_file) AS files FROM quality.file_rejections GROUP BY source",
-        tables=("quality.file_rejections",))}
+    loads = _rows(conn, "source_loads", tables=("raw.load_log",))
+    rejected = {r["source"]: int(r["files"])
+                for r in _rows(conn, "rejected_files", tables=("quality.file_rejections",))}
     for row in loads:
         row["source"] = row["kind"].split("_", 1)[0]
         row["rejected_files"] = 0
@@ -145,15 +132,14 @@ def core_row_counts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Rows of each core table (0 when the table is missing)."""
     counts = []
     for name in CORE_TABLES:
-        rows = _rows(conn, f"SELECT count(*) AS n FROM core.{name}", tables=(f"core.{name}",))
+        rows = _rows(conn, "row_count", {"table": f"core.{name}"}, tables=(f"core.{name}",))
         counts.append({"table": f"core.{name}", "rows": int(rows[0]["n"]) if rows else 0})
     return counts
 
 
 def quality_scores(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The overall data-quality score and each source's overall score (None when not measurable)."""
-    rows = _rows(conn, "SELECT source, score FROM quality.scorecard WHERE dimension = 'overall' ORDER BY source",
-                 tables=("quality.scorecard",))
+    rows = _rows(conn, "quality_scores", tables=("quality.scorecard",))
     by_source = {r["source"]: _float(r["score"]) for r in rows}
     return {"overall": by_source.pop("overall", None),
             "sources": [{"source": s, "score": by_source[s]} for s in sorted(by_source)]}
@@ -161,28 +147,14 @@ def quality_scores(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Unresolved quarantined rows per export kind: distinct rows, rule breaches and the commonest rule."""
-    return _rows(conn, """
-        WITH open AS (SELECT * FROM quality.quarantine WHERE NOT coalesce(resolved, false)),
-        rules AS (
-            SELECT kind, rule, count(*) AS n,
-                   row_number() OVER (PARTITION BY kind ORDER BY count(*) DESC, rule) AS rank
-            FROM open GROUP BY kind, rule)
-        SELECT o.kind, count(DISTINCT (o.source_file, o.sheet, o.row_number)) AS rows,
-               count(*) AS breaches, any_value(r.rule) AS top_rule
-        FROM open o LEFT JOIN rules r ON r.kind = o.kind AND r.rank = 1
-        GROUP BY o.kind ORDER BY o.kind""", tables=("quality.quarantine",))
+    return _rows(conn, "quarantine_counts", tables=("quality.quarantine",))
 
 
 # --- (c) customer analysis -------------------------------------------------------------------------
 
 def value_tiers(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """RFM value tiers (high, normal, low): customers, revenue, share of customers and of revenue."""
-    rows = _rows(conn, """
-        SELECT value_tier, any_value(value_tier_zh) AS value_tier_zh, count(*) AS customers,
-               sum(monetary)::DOUBLE AS revenue,
-               count(*) / sum(count(*)) OVER () AS customer_share,
-               coalesce(sum(monetary) / nullif(sum(sum(monetary)) OVER (), 0), 0)::DOUBLE AS revenue_share
-        FROM analytics.rfm GROUP BY value_tier""", tables=("analytics.rfm",))
+    rows = _rows(conn, "value_tiers", tables=("analytics.rfm",))
     order = {t: i for i, t in enumerate(VALUE_TIER_ORDER)}
     return sorted(rows, key=lambda r: (order.get(r["value_tier"], 99), str(r["value_tier"])))
 
@@ -190,27 +162,19 @@ def value_tiers(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 def rfm_segments(conn: duckdb.DuckDBPyConnection, segment_order: list[str] | None = None) -> list[dict[str, Any]]:
     """RFM segments: customers, revenue and revenue share, in the settings' rule order (unknown names
     last, alphabetically)."""
-    rows = _rows(conn, """
-        SELECT segment, any_value(segment_zh) AS segment_zh, count(*) AS customers,
-               sum(monetary)::DOUBLE AS revenue, coalesce(sum(revenue_share), 0) AS revenue_share
-        FROM analytics.rfm GROUP BY segment ORDER BY segment""", tables=("analytics.rfm",))
+    rows = _rows(conn, "rfm_segments", tables=("analytics.rfm",))
     order = {s: i for i, s in enumerate(segment_order or [])}
     return sorted(rows, key=lambda r: (order.get(r["segment"], len(order)), str(r["segment"])))
 
 
 def cluster_profiles(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Behaviour clusters: names, traits (en and zh), size and mean behaviour."""
-    return _rows(conn, """
-        SELECT cluster, cluster_name, cluster_name_zh, customers, share, mean_revenue, mean_orders,
-               mean_recency_days, mean_average_order_value, traits, traits_zh
-        FROM analytics.cluster_profiles ORDER BY cluster""", tables=("analytics.cluster_profiles",))
+    return _rows(conn, "cluster_profiles", tables=("analytics.cluster_profiles",))
 
 
 def lifecycle_current(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Customers per lifecycle stage in the current snapshot, in lifecycle order."""
-    rows = _rows(conn, """
-        SELECT stage, any_value(stage_zh) AS stage_zh, count(*) AS customers
-        FROM analytics.lifecycle WHERE is_current GROUP BY stage""", tables=("analytics.lifecycle",))
+    rows = _rows(conn, "lifecycle_current", tables=("analytics.lifecycle",))
     order = {s: i for i, s in enumerate(LIFECYCLE_ORDER)}
     return sorted(rows, key=lambda r: (order.get(r["stage"], 99), str(r["stage"])))
 
@@ -219,11 +183,7 @@ def lifecycle_flows(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Stage-to-stage customer counts of the latest monthly transition (previous month end → latest
     snapshot): {"from_date", "to_date", "flows": [{from_stage, from_stage_zh, to_stage, to_stage_zh,
     customers}]}; flows empty without transitions."""
-    rows = _rows(conn, """
-        SELECT previous_snapshot_date, snapshot_date, from_stage, from_stage_zh, to_stage, to_stage_zh, customers
-        FROM analytics.lifecycle_transitions
-        WHERE month = (SELECT max(month) FROM analytics.lifecycle_transitions) AND customers > 0
-        ORDER BY from_stage, to_stage""", tables=("analytics.lifecycle_transitions",))
+    rows = _rows(conn, "lifecycle_flows", tables=("analytics.lifecycle_transitions",))
     if not rows:
         return {"from_date": None, "to_date": None, "flows": []}
     return {"from_date": rows[0]["previous_snapshot_date"], "to_date": rows[0]["snapshot_date"],
@@ -235,14 +195,8 @@ def cohort_matrix(conn: duckdb.DuckDBPyConnection, as_of: date, cohorts: int = C
                   months: int = COHORT_MONTHS) -> dict[str, Any]:
     """Customer retention of the newest ``cohorts`` first-purchase months, months 0..``months`` since:
     {"cohorts": [month], "sizes": [customers], "months_since": [0..], "retention": [[share or None]]}."""
-    rows = _rows(conn, """
-        WITH recent AS (
-            SELECT DISTINCT cohort_month FROM analytics.cohort_retention WHERE cohort_month <= ?
-            ORDER BY cohort_month DESC LIMIT ?)
-        SELECT c.cohort_month, c.months_since, c.cohort_customers, c.customer_retention
-        FROM analytics.cohort_retention c JOIN recent USING (cohort_month)
-        WHERE c.months_since BETWEEN 0 AND ?
-        ORDER BY c.cohort_month, c.months_since""", [as_of, cohorts, months], ("analytics.cohort_retention",))
+    rows = _rows(conn, "cohort_matrix", tables=("analytics.cohort_retention",), as_of=as_of, cohorts=cohorts,
+                 months=months)
     cohort_months = sorted({r["cohort_month"] for r in rows})
     grid = {(r["cohort_month"], r["months_since"]): _float(r["customer_retention"]) for r in rows}
     sizes = {r["cohort_month"]: int(r["cohort_customers"]) for r in rows}
@@ -255,11 +209,7 @@ def cohort_matrix(conn: duckdb.DuckDBPyConnection, as_of: date, cohorts: int = C
 
 def risk_tiers(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Churn risk tiers (high, medium, low): customers, summed 12-month CLV and value at risk."""
-    rows = _rows(conn, """
-        SELECT risk_tier, count(*) AS customers, round(coalesce(sum(clv_12m), 0), 2) AS clv_12m,
-               round(coalesce(sum(value_at_risk), 0), 2) AS value_at_risk,
-               round(avg(churn_probability), 6) AS mean_probability
-        FROM analytics.churn_scores GROUP BY risk_tier""", tables=("analytics.churn_scores",))
+    rows = _rows(conn, "risk_tiers", tables=("analytics.churn_scores",))
     order = {t: i for i, t in enumerate(RISK_ORDER)}
     return sorted(rows, key=lambda r: (order.get(r["risk_tier"], 99), str(r["risk_tier"])))
 
@@ -280,17 +230,11 @@ def clv_histogram(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Customers per 12-month CLV bucket (edges 0, 100, 200, 500, 1k … in the currency), counted in
     SQL: {"buckets": [{low, high, customers, clv_12m}], "customers", "total", "median"}; no buckets
     when the CLV model was not fitted."""
-    stats = _rows(conn, """
-        SELECT count(clv_12m) AS n, max(clv_12m) AS top, sum(clv_12m) AS total,
-               quantile_cont(clv_12m, 0.5) AS median
-        FROM analytics.clv""", tables=("analytics.clv",))
+    stats = _rows(conn, "clv_stats", tables=("analytics.clv",))
     if not stats or not stats[0]["n"]:
         return {"buckets": [], "customers": 0, "total": None, "median": None}
     edges = nice_edges(float(stats[0]["top"]))
-    counted = {r["bucket"]: r for r in _rows(conn, """
-        SELECT len(list_filter(?::DOUBLE[], lambda e: e <= clv_12m)) AS bucket, count(*) AS customers,
-               round(sum(clv_12m), 2) AS clv_12m
-        FROM analytics.clv WHERE clv_12m IS NOT NULL GROUP BY bucket ORDER BY bucket""", [edges[1:]])}
+    counted = {r["bucket"]: r for r in _rows(conn, "clv_histogram", edges=edges[1:])}
     buckets = []
     for i in range(len(edges) - 1):
         hit = counted.get(i, {"customers": 0, "clv_12m": 0.0})
@@ -303,10 +247,7 @@ def clv_histogram(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def churn_models(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Backtest metrics per candidate churn model: {model, is_shipped, is_baseline, status, train_cutoff,
     test_cutoff, test_window_end, metrics: {metric: value}}, in the candidates' order."""
-    rows = _rows(conn, """
-        SELECT model, metric, value, is_shipped, is_baseline, status, train_cutoff, test_cutoff, test_window_end
-        FROM analytics.churn_model_metrics WHERE evaluation = 'backtest' ORDER BY model, metric""",
-        tables=("analytics.churn_model_metrics",))
+    rows = _rows(conn, "churn_models", tables=("analytics.churn_model_metrics",))
     models: dict[str, dict[str, Any]] = {}
     for r in rows:
         m = models.setdefault(r["model"], {k: r[k] for k in ("model", "is_shipped", "is_baseline", "status",
@@ -319,17 +260,12 @@ def churn_models(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 def churn_calibration(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """The shipped model's backtest deciles: customers, mean predicted and actual churn rate."""
-    return _rows(conn, """
-        SELECT model, decile, customers, mean_predicted, actual_churn_rate, cutoff, window_end
-        FROM analytics.churn_calibration ORDER BY decile""", tables=("analytics.churn_calibration",))
+    return _rows(conn, "churn_calibration", tables=("analytics.churn_calibration",))
 
 
 def purchase_forecast(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Predicted vs actual purchase days per past repeat-purchase bucket (and the 'all' row last)."""
-    return _rows(conn, """
-        SELECT frequency_bucket, bucket_order, customers, predicted_purchases, actual_purchases, cutoff, window_end
-        FROM analytics.purchase_forecast_accuracy ORDER BY bucket_order, frequency_bucket""",
-        tables=("analytics.purchase_forecast_accuracy",))
+    return _rows(conn, "purchase_forecast", tables=("analytics.purchase_forecast_accuracy",))
 
 
 # --- (e) service and engagement --------------------------------------------------------------------
@@ -339,14 +275,8 @@ def complaint_categories(conn: duckdb.DuckDBPyConnection, as_of: date, months: i
     """Complaint tickets opened in the last ``months`` months up to the as-of date, by category (the
     ``top`` largest; the rest counted in other_complaints), and all tickets of the period:
     {"categories": [{category, complaints}], "other_complaints", "complaints", "tickets"}."""
-    params = [as_of, as_of, months]
-    window = "opened_date <= ? AND opened_date > ?::DATE - CAST(? AS INTEGER) * INTERVAL 1 MONTH"
-    totals = _rows(conn, f"SELECT count(*) AS tickets, count(*) FILTER (WHERE is_complaint) AS complaints "
-                         f"FROM core.tickets WHERE {window}", params, ("core.tickets",))
-    categories = _rows(conn, f"""
-        SELECT coalesce(category, '') AS category, count(*) AS complaints FROM core.tickets
-        WHERE is_complaint AND {window} GROUP BY 1 ORDER BY complaints DESC, category LIMIT ?""",
-        [*params, top], ("core.tickets",))
+    totals = _rows(conn, "complaint_totals", tables=("core.tickets",), as_of=as_of, months=months)
+    categories = _rows(conn, "complaint_categories", tables=("core.tickets",), as_of=as_of, months=months, top=top)
     complaints = int(totals[0]["complaints"]) if totals else 0
     return {"categories": categories, "tickets": int(totals[0]["tickets"]) if totals else 0,
             "complaints": complaints, "other_complaints": complaints - sum(int(r["complaints"]) for r in categories)}
@@ -364,12 +294,15 @@ _OPTIONAL_COLUMNS = {
 }
 
 
-def _table_or_empty(conn: duckdb.DuckDBPyConnection, name: str) -> str:
-    """A SELECT of analytics.<name>, or of no rows with the same columns when the table does not exist."""
-    if table_exists(conn, f"analytics.{name}"):
-        return f"SELECT * FROM analytics.{name}"
-    columns = ", ".join(f"CAST(NULL AS {kind}) AS {column}" for column, kind in _OPTIONAL_COLUMNS[name])
-    return f"SELECT {columns} WHERE false"
+# The template segment_strategy.sql and prospects.sql include for these relations (sql/<name>.sql).
+OPTIONAL_RELATIONS = "optional_relations"
+
+
+def _optional(conn: duckdb.DuckDBPyConnection, *relations: tuple[str, str]) -> dict[str, Any]:
+    """The structure naming each (relation, analytics table): the table, or no rows with the same
+    columns when it does not exist."""
+    return {"optional": [{"name": relation, "table": table, "built": table_exists(conn, f"analytics.{table}"),
+                          "columns": _OPTIONAL_COLUMNS[table]} for relation, table in relations]}
 
 
 def segment_strategy(conn: duckdb.DuckDBPyConnection, segment_order: list[str] | None = None) -> list[dict[str, Any]]:
@@ -380,47 +313,12 @@ def segment_strategy(conn: duckdb.DuckDBPyConnection, segment_order: list[str] |
     built reads as empty (the segments are still listed, without CLV, scores or actions)."""
     if not table_exists(conn, "analytics.rfm"):
         return []
-    clv, scores, actions = (_table_or_empty(conn, name) for name in ("clv", "churn_scores", "next_best_actions"))
-    rows = _rows(conn, f"""
-        WITH clv AS ({clv}), scores AS ({scores}), actions AS ({actions}),
-        seg AS (
-            SELECT r.segment, any_value(r.segment_zh) AS segment_zh, count(*) AS customers,
-                   sum(r.monetary)::DOUBLE AS revenue, coalesce(sum(r.revenue_share), 0) AS revenue_share,
-                   sum(c.clv_12m) AS clv_12m, count(s.customer_id) AS scored,
-                   count(*) FILTER (WHERE s.risk_tier = 'high') AS high_risk,
-                   coalesce(sum(s.value_at_risk), 0) AS value_at_risk
-            FROM analytics.rfm r
-            LEFT JOIN clv c USING (customer_id)
-            LEFT JOIN scores s USING (customer_id)
-            GROUP BY r.segment),
-        listed AS (
-            SELECT segment, assigned_action, count(*) AS n,
-                   min(action_label_en) FILTER (WHERE NOT is_control) AS label_en,
-                   min(action_label_zh) FILTER (WHERE NOT is_control) AS label_zh
-            FROM actions GROUP BY segment, assigned_action),
-        ranked AS (
-            SELECT *, sum(n) OVER (PARTITION BY segment) AS on_list,
-                   row_number() OVER (PARTITION BY segment ORDER BY n DESC, assigned_action) AS rank
-            FROM listed)
-        SELECT seg.*, coalesce(k.on_list, 0) AS on_list, k.assigned_action AS main_action,
-               coalesce(k.n, 0) AS main_action_customers, k.label_en AS main_action_en, k.label_zh AS main_action_zh
-        FROM seg LEFT JOIN ranked k ON k.segment = seg.segment AND k.rank = 1
-        ORDER BY seg.segment""")
+    rows = _rows(conn, "segment_strategy",
+                 _optional(conn, ("clv", "clv"), ("scores", "churn_scores"), ("actions", "next_best_actions")))
     order = {s: i for i, s in enumerate(segment_order or [])}
     rows = sorted(rows, key=lambda r: (order.get(r["segment"], len(order)), str(r["segment"])))
-    prospects = _rows(conn, f"""
-        WITH actions AS ({actions}),
-        p AS (SELECT count(*) AS customers FROM analytics.lifecycle WHERE is_current AND stage = 'potential'),
-        k AS (
-            SELECT assigned_action, count(*) AS n,
-                   min(action_label_en) FILTER (WHERE NOT is_control) AS label_en,
-                   min(action_label_zh) FILTER (WHERE NOT is_control) AS label_zh,
-                   sum(count(*)) OVER () AS on_list
-            FROM actions WHERE segment IS NULL AND lifecycle_stage = 'potential'
-            GROUP BY assigned_action ORDER BY n DESC, assigned_action LIMIT 1)
-        SELECT p.customers, coalesce(k.on_list, 0) AS on_list, k.assigned_action AS main_action,
-               coalesce(k.n, 0) AS main_action_customers, k.label_en AS main_action_en, k.label_zh AS main_action_zh
-        FROM p LEFT JOIN k ON true""", tables=("analytics.lifecycle",))
+    prospects = _rows(conn, "prospects", _optional(conn, ("actions", "next_best_actions")),
+                      tables=("analytics.lifecycle",))
     if prospects and prospects[0]["customers"]:
         p = prospects[0]
         rows.append({"segment": None, "segment_zh": None, "customers": int(p["customers"]), "revenue": 0.0,
@@ -435,12 +333,9 @@ def segment_strategy(conn: duckdb.DuckDBPyConnection, segment_order: list[str] |
 
 def action_lists(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Dates of the action lists issued: {"first": date or None, "latest": date or None, "count": n}."""
-    if table_exists(conn, "analytics.action_list_history"):
-        rows = _rows(conn, "SELECT min(list_date) AS first, max(list_date) AS latest, "
-                           "count(DISTINCT list_date) AS n FROM analytics.action_list_history")
-    else:
-        rows = _rows(conn, "SELECT min(as_of) AS first, max(as_of) AS latest, count(DISTINCT as_of) AS n "
-                           "FROM analytics.next_best_actions", tables=("analytics.next_best_actions",))
+    with_history = table_exists(conn, "analytics.action_list_history")
+    rows = _rows(conn, "action_lists", {"with_history": with_history},
+                 tables=() if with_history else ("analytics.next_best_actions",))
     if not rows or rows[0]["first"] is None:
         return {"first": None, "latest": None, "count": 0}
     return {"first": rows[0]["first"], "latest": rows[0]["latest"], "count": int(rows[0]["n"])}
@@ -449,11 +344,7 @@ def action_lists(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def action_lift(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The measured lift of the latest list whose evaluation window is complete ({"complete": [rows]},
     the 'all' row first) and of the newest list still being measured ({"open": [rows]})."""
-    rows = _rows(conn, """
-        SELECT list_date, assigned_action, treated_customers, treated_retention, control_customers,
-               control_retention, lift, lift_ci_low, lift_ci_high, evaluation_days, window_end, window_complete
-        FROM analytics.action_lift ORDER BY list_date, assigned_action <> 'all', assigned_action""",
-        tables=("analytics.action_lift",))
+    rows = _rows(conn, "action_lift", tables=("analytics.action_lift",))
     complete_dates = [r["list_date"] for r in rows if r["window_complete"]]
     open_dates = [r["list_date"] for r in rows if not r["window_complete"]]
     latest_complete = max(complete_dates) if complete_dates else None

@@ -6,6 +6,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.quality.scorecard.logic import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
+from assets.quality.scorecard.settings import ScorecardSettings
 
 
 def _score_matrix(rows: list[tuple]) -> str:
@@ -72,8 +73,8 @@ def scorecard(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     """
     with warehouse.connect() as conn:
         as_of = settings.run_as_of(conn)
-        quality = settings.rules()["quality"]
-        build_scorecard(conn, as_of, quality["timeliness_full_score_days"], quality["timeliness_zero_score_days"])
+        rules = ScorecardSettings.from_thresholds(settings.rules()["quality"])
+        build_scorecard(conn, as_of, rules.timeliness_full_score_days, rules.timeliness_zero_score_days)
         rows = conn.execute("SELECT source, dimension, score FROM quality.scorecard").fetchall()
         overall = next(score for source, dimension, score in rows if source == OVERALL and dimension == OVERALL)
         metadata = table_metadata(

@@ -1,0 +1,2 @@
+-- The rows of one table (structure: table).
+SELECT count(*) AS n FROM {{ table }}
