@@ -11,9 +11,10 @@ in ``core.customers``. Two rules, the same in SQL and in Python:
 - **e-mail** ``mask_email``: the first character of the name, ``***`` and the whole domain,
   ``zhang.wei@example.com`` → ``z***@example.com``; text that is not ``name@domain`` → ``***``.
 
-Use them in SQL either as inline expressions (``mask_phone_sql("c.phone_e164")``, no set-up
-needed) or as macros after ``register_masking_macros(conn)`` (``SELECT mask_phone(phone_e164)``).
-The macros are TEMP: they live on the connection and are not stored in the warehouse file.
+Use them in SQL as macros after ``register_masking_macros(conn)`` (``SELECT mask_phone(phone_e164)``,
+defined in ``sql/masking.sql``), or as the inline expressions ``mask_phone_sql("c.phone_e164")``
+(the same rules, no set-up needed; the tests hold the two to the same results). The macros are
+TEMP: they live on the connection and are not stored in the warehouse file.
 
 ``RAW_EMAIL_PATTERN`` and ``RAW_PHONE_PATTERNS`` recognise an unmasked value inside any text; the
 "no raw contacts" checks use them.
@@ -24,6 +25,10 @@ from __future__ import annotations
 import re
 
 import duckdb
+
+from assets.common.sql import SqlFolder
+
+SQL = SqlFolder(__file__)
 
 # An e-mail address: at least one name character directly before the @ (a masked 'z***@x.com'
 # has '*' there and does not match).
@@ -59,9 +64,9 @@ def mask_email_sql(expr: str) -> str:
 
 
 def register_masking_macros(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the TEMP macros ``mask_phone(x)`` and ``mask_email(x)`` on this connection."""
-    conn.execute(f"CREATE OR REPLACE TEMP MACRO mask_phone(x) AS {mask_phone_sql('x')}")
-    conn.execute(f"CREATE OR REPLACE TEMP MACRO mask_email(x) AS {mask_email_sql('x')}")
+    """Create the TEMP macros ``mask_phone(x)`` and ``mask_email(x)`` on this connection (and
+    ``mask_phone_national(x)``, the digits ``mask_phone`` keeps or masks)."""
+    SQL.run(conn, "masking")
 
 
 def mask_phone(value: str | None) -> str | None:
