@@ -29,8 +29,8 @@ from assets.common.sql import SqlFolder
 from assets.ingest.delivery_order import file_sequence
 from assets.ingest.export_kinds import ExportFormatError, ExportKind, best_header_row, find_header, header_key
 from assets.ingest.file_types import ignore_reason
-from assets.ingest.options import IngestOptions
 from assets.ingest.readers import ExportTable, FilePreview, SheetProblem, file_sha256, preview_export, read_export
+from assets.ingest.settings import IngestSettings
 
 CLASSIFIER_VERSION = "1"  # bump when the classification rules change: every file is classified again
 UNKNOWN = "unknown"  # source / kind of a file whose source or kind cannot be told
@@ -110,7 +110,7 @@ def clear_rejections(conn: duckdb.DuckDBPyConnection, relative: str, file_hash: 
     SQL.run(conn, "cleared_rejections", source_file=relative, file_hash=file_hash, sheet=sheet)
 
 
-def _fingerprint(kinds: Sequence[ExportKind], folders: dict[str, str], options: IngestOptions) -> str:
+def _fingerprint(kinds: Sequence[ExportKind], folders: dict[str, str], options: IngestSettings) -> str:
     spec = {
         "version": CLASSIFIER_VERSION,
         "kinds": {k.name: [k.source, k.required, sorted(k.aliases.items())] for k in kinds},
@@ -121,7 +121,7 @@ def _fingerprint(kinds: Sequence[ExportKind], folders: dict[str, str], options: 
 
 
 def _count_rows(path: Path, relative: str, sheet: str | None, header_row: int, delimiter: str | None,
-                options: IngestOptions) -> int | None:
+                options: IngestSettings) -> int | None:
     """Data rows of a rejected table (blank rows not counted), or None when it cannot be read."""
     try:
         tables = read_export(path, relative, {sheet: header_row}, delimiter, options)
@@ -133,7 +133,7 @@ def _count_rows(path: Path, relative: str, sheet: str | None, header_row: int, d
 
 def _classify_tables(
     path: Path, relative: str, preview: FilePreview, candidates: list[ExportKind], others: list[ExportKind],
-    options: IngestOptions,
+    options: IngestSettings,
 ) -> list[InboxTable]:
     tables: list[InboxTable] = []
     for table in preview.tables:
@@ -160,7 +160,7 @@ def _classify_tables(
 
 
 def classify_file(
-    path: Path, relative: str, candidates: list[ExportKind], others: list[ExportKind], options: IngestOptions,
+    path: Path, relative: str, candidates: list[ExportKind], others: list[ExportKind], options: IngestSettings,
     inbox_dir: Path,
 ) -> tuple[list[InboxTable], str | None]:
     """The tables of one file and what each is, plus the delimiter of a text file. Never raises
@@ -254,7 +254,7 @@ def inbox_paths(inbox_dir: Path) -> list[tuple[str, Path]]:
 
 def scan_inbox(
     conn: duckdb.DuckDBPyConnection, inbox_dir: Path, kinds: Sequence[ExportKind], folders: dict[str, str],
-    options: IngestOptions, now: datetime,
+    options: IngestSettings, now: datetime,
 ) -> list[InboxFile]:
     """Every file in the inbox with what each of its tables is (classified once per file version).
 

@@ -30,8 +30,8 @@ from assets.ingest.inbox import (
     scan_inbox,
     table_label,
 )
-from assets.ingest.options import IngestOptions
 from assets.ingest.readers import ExportTable, SheetProblem, read_export
+from assets.ingest.settings import IngestSettings
 
 SQL = SqlFolder(__file__)
 
@@ -81,13 +81,13 @@ def load_export_kind(
     kind: ExportKind,
     kinds: list[ExportKind],
     now: datetime | None = None,
-    options: IngestOptions | None = None,
+    options: IngestSettings | None = None,
     folders: dict[str, str] | None = None,
 ) -> LoadReport:
     """Load every not-yet-loaded table of ``kind`` found anywhere in the inbox. ``kinds`` are all
     the export kinds (a file's kind is detected among them)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    options = options or IngestOptions()
+    options = options or IngestSettings()
     ensure_raw_tables(conn, kind)
     report = LoadReport(kind=kind.name)
     for entry in scan_inbox(conn, inbox_dir, kinds, folders or load_source_folders(), options, now):
@@ -118,7 +118,7 @@ def _reject(
 
 def _load_file(
     conn: duckdb.DuckDBPyConnection, inbox_dir: Path, kind: ExportKind, entry: InboxFile,
-    pending: dict[str | None, int], options: IngestOptions, now: datetime, report: LoadReport,
+    pending: dict[str | None, int], options: IngestSettings, now: datetime, report: LoadReport,
 ) -> None:
     """Read the pending tables of one file and load each in its own transaction; a failure of one
     table is recorded as its rejection and does not touch the others."""
