@@ -13,50 +13,39 @@ Outcomes go to ``quality.validation_results`` like the GX suites (expectation = 
 from dataclasses import dataclass
 
 import duckdb
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetKey,
-    asset_check,
-)
+from dagster import AssetKey
 
-from assets.common.resources import PipelineSettings, Warehouse
-from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples
-from checks.common.running import run_check
+from assets.common.sql import SqlFolder
+from checks.common.results import Outcome
+from checks.common.running import invariant_check, query_outcome
+
+SQL = SqlFolder(__file__)
 
 
 @dataclass(frozen=True)
 class Reference:
-    """Rows of ``child`` whose ``column`` value has no row in ``parent`` (NULL counts as missing)."""
+    """Rows of a child table whose ``column`` value has no row in the parent table (NULL counts as
+    missing): the queries of ``sql/orders.sql`` counting the child rows and listing the orphans."""
 
-    check_name: str
-    child: str
-    parent: str
+    rows_query: str
+    orphans_query: str
     column: str
-    child_key: str
-    parent_column: str
     rule: str
     description: str
 
 
 ORDERS_TO_CUSTOMERS = Reference(
-    check_name="orders_have_known_customers",
-    child="core.orders",
-    parent="core.customers",
+    rows_query="orders",
+    orphans_query="orders_without_known_customer",
     column="customer_id",
-    child_key="order_id",
-    parent_column="customer_id",
     rule="expect_customer_id_to_exist_in_core_customers",
     description="every order's customer_id exists in core.customers",
 )
 
 ORDER_LINES_TO_ORDERS = Reference(
-    check_name="order_lines_have_orders",
-    child="core.order_lines",
-    parent="core.orders",
+    rows_query="order_lines",
+    orphans_query="order_lines_without_order",
     column="order_id",
-    child_key="order_id || '#' || line_no",
-    parent_column="order_id",
     rule="expect_order_id_to_exist_in_core_orders",
     description="every order line's order_id exists in core.orders",
 )
@@ -64,60 +53,34 @@ ORDER_LINES_TO_ORDERS = Reference(
 
 def missing_references(conn: duckdb.DuckDBPyConnection, ref: Reference) -> Outcome:
     """Count the child rows pointing nowhere and give up to 10 of them as ``key → value``."""
-    orphan = (
-        f"FROM {ref.child} c WHERE c.{ref.column} IS NULL OR NOT EXISTS "
-        f"(SELECT 1 FROM {ref.parent} p WHERE p.{ref.parent_column} = c.{ref.column})"
-    )
-    total = conn.execute(f"SELECT count(*) FROM {ref.child}").fetchone()[0]
-    missing = conn.execute(f"SELECT count(*) {orphan}").fetchone()[0]
-    samples = conn.execute(
-        f"SELECT {ref.child_key} AS k, c.{ref.column} {orphan} ORDER BY k LIMIT {SAMPLE_LIMIT}"
-    ).fetchall()
-    return Outcome(
-        expectation=ref.rule,
-        column=ref.column,
-        description=ref.description,
-        success=missing == 0,
-        element_count=int(total),
-        unexpected_count=int(missing),
-        unexpected_percent=100.0 * missing / total if total else 0.0,
-        samples=masked_samples((f"{k} → {v if v is not None else '(empty)'}" for k, v in samples), column=None),
-    )
+    queries = SQL.named("orders")
+    total = conn.execute(queries[ref.rows_query]).fetchone()[0]
+    return query_outcome(conn, expectation=ref.rule, column=ref.column, description=ref.description, total=total,
+                         failing_sql=queries[ref.orphans_query])
 
 
-def _evaluate(context, warehouse: Warehouse, settings: PipelineSettings, ref: Reference, severity: str
-              ) -> AssetCheckResult:
-    return run_check(context, warehouse, settings, check_name=ref.check_name, table=ref.child,
-                     compute=lambda conn, _as_of: [missing_references(conn, ref)], severity=severity)
-
-
-@asset_check(
-    asset=AssetKey(["core", "orders"]),
-    name=ORDERS_TO_CUSTOMERS.check_name,
+orders_have_known_customers = invariant_check(
+    table="core.orders",
+    name="orders_have_known_customers",
     blocking=True,
     additional_deps=[AssetKey(["core", "customers"])],
     description="Every order belongs to a known customer: its customer_id exists in core.customers "
     "(severity ERROR, blocking). A failure means some orders would drop out of customer figures "
     "(revenue, order counts, recency), so the analytics built on core.orders are not rebuilt in this "
     "run; the metadata lists sample orders and the customer ids they point at.",
+    compute=lambda conn, _as_of, _rules: [missing_references(conn, ORDERS_TO_CUSTOMERS)],
 )
-def orders_have_known_customers(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                                settings: PipelineSettings) -> AssetCheckResult:
-    return _evaluate(context, warehouse, settings, ORDERS_TO_CUSTOMERS, "ERROR")
 
-
-@asset_check(
-    asset=AssetKey(["core", "order_lines"]),
-    name=ORDER_LINES_TO_ORDERS.check_name,
+order_lines_have_orders = invariant_check(
+    table="core.order_lines",
+    name="order_lines_have_orders",
     additional_deps=[AssetKey(["core", "orders"])],
     description="Every order line belongs to an order in core.orders (severity ERROR). It runs after "
     "core.orders is rebuilt from these lines, so it cannot hold core.orders back; a failure means "
     "core.orders is out of date (typically only core.order_lines was rematerialised): rematerialise "
     "core/orders. The metadata lists sample lines and the order ids they point at.",
+    compute=lambda conn, _as_of, _rules: [missing_references(conn, ORDER_LINES_TO_ORDERS)],
 )
-def order_lines_have_orders(context: AssetCheckExecutionContext, warehouse: Warehouse,
-                            settings: PipelineSettings) -> AssetCheckResult:
-    return _evaluate(context, warehouse, settings, ORDER_LINES_TO_ORDERS, "ERROR")
 
 
 INTEGRITY_CHECKS = [orders_have_known_customers, order_lines_have_orders]

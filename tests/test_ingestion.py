@@ -129,7 +129,7 @@ class KilledAtLogEntry:
         self._conn = conn
 
     def execute(self, sql, *args):
-        if sql.startswith("INSERT INTO raw.load_log"):
+        if getattr(sql, "query", sql).strip().startswith("INSERT INTO raw.load_log"):
             raise KeyboardInterrupt("killed mid-transaction")
         return self._conn.execute(sql, *args)
 

@@ -15,7 +15,7 @@ from assets.analytics.kpis.logic import (
     build_kpis_monthly,
 )
 from assets.analytics.kpis.settings import churn_days_from
-from assets.orders.logic import ORDERS_SQL
+from assets.orders.logic import build_orders
 from checks.analytics.kpis import (
     consistency_outcomes,
     kpis_agree_with_core_tables,
@@ -81,7 +81,7 @@ def make_core(conn: duckdb.DuckDBPyConnection, *, orders=(), tickets=(), surveys
                      "'华东', ?, 'sales.csv', ?)",
                      [order_id, customer_id, customer_id, ts, ts.date(), amount, amount,
                       status[0] if status else "completed", i + 2])
-    conn.execute(ORDERS_SQL)
+    build_orders(conn)
     for ticket_id, customer_id, opened, responded, resolved, complaint, csat in tickets:
         o, f, r = _ts(opened), _ts(responded), _ts(resolved)
         conn.execute("INSERT INTO core.tickets VALUES (?, ?, ?, ?, ?, ?, 'Phone', ?, ?, 'Low', 'Open', ?, ?, ?)",

@@ -11,9 +11,10 @@ in ``core.customers``. Two rules, the same in SQL and in Python:
 - **e-mail** ``mask_email``: the first character of the name, ``***`` and the whole domain,
   ``zhang.wei@example.com`` → ``z***@example.com``; text that is not ``name@domain`` → ``***``.
 
-Use them in SQL either as inline expressions (``mask_phone_sql("c.phone_e164")``, no set-up
-needed) or as macros after ``register_masking_macros(conn)`` (``SELECT mask_phone(phone_e164)``).
-The macros are TEMP: they live on the connection and are not stored in the warehouse file.
+Use them in SQL as macros after ``register_masking_macros(conn)`` (``SELECT mask_phone(phone_e164)``,
+defined in ``sql/masking.sql``); in Python as ``mask_phone`` / ``mask_email`` (the tests hold the
+two to the same results). The macros are TEMP: they live on the connection and are not stored in
+the warehouse file.
 
 ``RAW_EMAIL_PATTERN`` and ``RAW_PHONE_PATTERNS`` recognise an unmasked value inside any text; the
 "no raw contacts" checks use them.
@@ -25,6 +26,10 @@ import re
 
 import duckdb
 
+from assets.common.sql import SqlFolder
+
+SQL = SqlFolder(__file__)
+
 # An e-mail address: at least one name character directly before the @ (a masked 'z***@x.com'
 # has '*' there and does not match).
 RAW_EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
@@ -32,40 +37,14 @@ RAW_EMAIL_PATTERN = r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z
 RAW_PHONE_PATTERNS = (r"\+[0-9]{7,15}", r"(^|[^0-9])1[3-9][0-9]{9}($|[^0-9])")
 
 
-def mask_phone_sql(expr: str) -> str:
-    """SQL expression masking the phone number in ``expr`` (see the module docstring)."""
-    digits = f"regexp_replace(CAST({expr} AS VARCHAR), '[^0-9]', '', 'g')"
-    national = (
-        f"CASE WHEN regexp_matches(trim(CAST({expr} AS VARCHAR)), '^(\\+|00)86') "
-        f"THEN regexp_replace({digits}, '^(00)?86', '') ELSE {digits} END"
-    )
-    return (
-        f"CASE WHEN {expr} IS NULL THEN NULL "
-        f"WHEN length({national}) >= 11 THEN left({national}, 3) || '****' || right({national}, 4) "
-        f"WHEN length({national}) >= 8 THEN '****' || right({national}, 4) "
-        f"ELSE '***' END"
-    )
-
-
-def mask_email_sql(expr: str) -> str:
-    """SQL expression masking the e-mail address in ``expr`` (see the module docstring)."""
-    text = f"lower(trim(CAST({expr} AS VARCHAR)))"
-    return (
-        f"CASE WHEN {expr} IS NULL THEN NULL "
-        f"WHEN regexp_matches({text}, '^[^@\\s]+@[^@\\s]+$') "
-        f"THEN left({text}, 1) || '***@' || split_part({text}, '@', 2) "
-        f"ELSE '***' END"
-    )
-
-
 def register_masking_macros(conn: duckdb.DuckDBPyConnection) -> None:
-    """Create the TEMP macros ``mask_phone(x)`` and ``mask_email(x)`` on this connection."""
-    conn.execute(f"CREATE OR REPLACE TEMP MACRO mask_phone(x) AS {mask_phone_sql('x')}")
-    conn.execute(f"CREATE OR REPLACE TEMP MACRO mask_email(x) AS {mask_email_sql('x')}")
+    """Create the TEMP macros ``mask_phone(x)`` and ``mask_email(x)`` on this connection (and
+    ``mask_phone_national(x)``, the digits ``mask_phone`` keeps or masks)."""
+    SQL.run(conn, "masking")
 
 
 def mask_phone(value: str | None) -> str | None:
-    """Python twin of ``mask_phone_sql``: ``+8613800138000`` → ``138****8000``."""
+    """Python twin of the ``mask_phone`` macro: ``+8613800138000`` → ``138****8000``."""
     if value is None:
         return None
     digits = re.sub(r"[^0-9]", "", str(value))
@@ -79,7 +58,7 @@ def mask_phone(value: str | None) -> str | None:
 
 
 def mask_email(value: str | None) -> str | None:
-    """Python twin of ``mask_email_sql``: ``Zhang.Wei@Example.com`` → ``z***@example.com``."""
+    """Python twin of the ``mask_email`` macro: ``Zhang.Wei@Example.com`` → ``z***@example.com``."""
     if value is None:
         return None
     text = str(value).strip(" ").lower()

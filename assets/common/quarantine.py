@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import duckdb
 
-QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS quality.quarantine (
-    kind VARCHAR, source_file VARCHAR, sheet VARCHAR, row_number BIGINT, column_name VARCHAR,
-    rule VARCHAR, raw_value VARCHAR, loaded_at TIMESTAMP, stage VARCHAR, resolved BOOLEAN,
-    resolved_by_file VARCHAR)"""
+from assets.common.sql import SqlFolder
+
+SQL = SqlFolder(__file__)
 
 
 def ensure_quarantine_table(conn: duckdb.DuckDBPyConnection) -> None:
     """Create quality.quarantine if it does not exist yet."""
-    conn.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    conn.execute(QUARANTINE_DDL)
+    SQL.run(conn, "quarantine")

@@ -17,8 +17,10 @@ from pydantic import PrivateAttr
 
 from assets.common.as_of import resolve_as_of
 from assets.common.settings import load_thresholds, parse_as_of
+from assets.common.sql import SqlFolder
 
 WAREHOUSE_SCHEMAS = ("raw", "staging", "core", "analytics", "quality")
+SQL = SqlFolder(__file__)
 
 
 class Warehouse(ConfigurableResource):
@@ -52,16 +54,16 @@ class Warehouse(ConfigurableResource):
             conn = self._open_with_retry(read_only)
         try:
             if self.memory_limit:
-                conn.execute(f"SET memory_limit = '{self.memory_limit}'")
+                conn.execute("SET memory_limit = $memory_limit", {"memory_limit": self.memory_limit})
             if self.threads:
-                conn.execute(f"SET threads = {int(self.threads)}")
+                conn.execute("SET threads = $threads", {"threads": int(self.threads)})
             if not read_only:
                 # one catalog query instead of five no-op CREATE statements on every connection
                 present = {row[0] for row in conn.execute(
                     "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall()}
-                for schema in WAREHOUSE_SCHEMAS:
-                    if schema not in present:
-                        conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+                missing = [schema for schema in WAREHOUSE_SCHEMAS if schema not in present]
+                if missing:
+                    SQL.run(conn, "schemas", {"schemas": missing})
             yield conn
         finally:
             conn.close()

@@ -19,16 +19,15 @@ from datetime import date
 import duckdb
 
 from assets.common.masking import mask_text
+from assets.common.sql import SqlFolder
 from assets.common.tables import table_exists
+
+SQL = SqlFolder(__file__)
 
 OK = "ok"
 DEGRADED = "degraded"  # built, but not as asked: a fallback was shipped (the message says which)
 FAILED = "failed"  # an unexpected error: the tables are empty, the message names the error
 STATUSES = (OK, DEGRADED, FAILED)
-
-STATUS_DDL = """CREATE TABLE IF NOT EXISTS quality.asset_status (
-    asset VARCHAR PRIMARY KEY, status VARCHAR NOT NULL, message_en VARCHAR NOT NULL,
-    message_zh VARCHAR NOT NULL, detail VARCHAR, as_of DATE)"""
 
 
 @dataclass(frozen=True)
@@ -80,17 +79,14 @@ def failure_status(asset: str, error: BaseException) -> AssetStatus:
 
 def ensure_status_table(conn: duckdb.DuckDBPyConnection) -> None:
     """Create quality.asset_status if it does not exist yet."""
-    conn.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    conn.execute(STATUS_DDL)
+    SQL.run(conn, "asset_status")
 
 
 def record_status(conn: duckdb.DuckDBPyConnection, status: AssetStatus, as_of: date | None) -> None:
     """Store the newest outcome of ``status.asset`` (replacing the previous one)."""
     ensure_status_table(conn)
-    conn.execute(
-        "INSERT OR REPLACE INTO quality.asset_status VALUES (?, ?, ?, ?, ?, ?)",
-        [status.asset, status.status, status.message_en, status.message_zh, status.detail or None, as_of],
-    )
+    SQL.run(conn, "record_asset_status", asset=status.asset, status=status.status, message_en=status.message_en,
+            message_zh=status.message_zh, detail=status.detail or None, as_of=as_of)
 
 
 def read_status(conn: duckdb.DuckDBPyConnection, asset: str) -> AssetStatus | None:

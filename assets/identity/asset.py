@@ -5,7 +5,10 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import Warehouse
+from assets.common.sql import SqlFolder
 from assets.identity.logic import build_customers, build_identity_map
+
+SQL = SqlFolder(__file__)
 
 STAGING_KINDS = ["crm_accounts", "sales_order_lines", "service_tickets", "service_nps", "email_events"]
 
@@ -42,10 +45,7 @@ def identity_map(warehouse: Warehouse) -> MaterializeResult:
     """
     with warehouse.connect() as conn:
         build_identity_map(conn)
-        rules = conn.execute(
-            "SELECT source, match_rule, count(*), round(avg(confidence), 3) FROM core.identity_map "
-            "GROUP BY ALL ORDER BY source, count(*) DESC, match_rule"
-        ).fetchall()
+        rules = SQL.rows(conn, "links_by_rule")
         links = "| source | match_rule | records | avg confidence |\n|---|---|---|---|\n" + "".join(
             f"| {source} | {rule} | {count} | {confidence} |\n" for source, rule, count, confidence in rules
         )

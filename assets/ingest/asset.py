@@ -9,7 +9,7 @@ from assets.common.metadata import table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.ingest.export_kinds import ExportKind, load_export_kinds, load_source_folders
 from assets.ingest.loader import load_export_kind
-from assets.ingest.options import IngestOptions
+from assets.ingest.settings import IngestSettings
 
 RAW_DOC = """{description}
 
@@ -49,7 +49,7 @@ def build_raw_asset(kind: ExportKind) -> AssetsDefinition:
     ) -> MaterializeResult:
         kinds = load_export_kinds(settings.column_aliases_file or None)
         folders = load_source_folders(settings.column_aliases_file or None)
-        options = IngestOptions.from_thresholds(settings.rules())
+        options = IngestSettings.from_thresholds(settings.rules())
         with warehouse.connect() as conn:
             report = load_export_kind(conn, Path(settings.inbox_dir), kinds[kind.name], list(kinds.values()),
                                       options=options, folders=folders)

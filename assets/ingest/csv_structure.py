@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from assets.ingest.export_kinds import ExportFormatError, column_letter
-from assets.ingest.options import DELIMITERS, delimiter_name
+from assets.ingest.settings import DELIMITERS, delimiter_name
 
 MAX_RAW_TEXT = 500
 CANDIDATE_DELIMITERS = tuple(DELIMITERS)

@@ -25,25 +25,18 @@ from pathlib import Path, PurePosixPath
 
 import duckdb
 
+from assets.common.sql import SqlFolder
 from assets.ingest.delivery_order import file_sequence
 from assets.ingest.export_kinds import ExportFormatError, ExportKind, best_header_row, find_header, header_key
 from assets.ingest.file_types import ignore_reason
-from assets.ingest.options import IngestOptions
 from assets.ingest.readers import ExportTable, FilePreview, SheetProblem, file_sha256, preview_export, read_export
+from assets.ingest.settings import IngestSettings
 
 CLASSIFIER_VERSION = "1"  # bump when the classification rules change: every file is classified again
 UNKNOWN = "unknown"  # source / kind of a file whose source or kind cannot be told
 _RACY_NS = 2_000_000_000
 _EPOCH = datetime(1970, 1, 1)
-
-INBOX_FILES_DDL = """CREATE TABLE IF NOT EXISTS raw.inbox_files (
-    source_file VARCHAR, sheet VARCHAR, source VARCHAR, status VARCHAR, kind VARCHAR, header_row INTEGER,
-    reason VARCHAR, data_rows BIGINT, delimiter VARCHAR, file_hash VARCHAR, file_size BIGINT,
-    file_mtime_ns BIGINT, file_modified_at TIMESTAMP, file_sequence INTEGER, fingerprint VARCHAR,
-    trusted BOOLEAN, scanned_at TIMESTAMP)"""
-REJECTIONS_DDL = """CREATE TABLE IF NOT EXISTS quality.file_rejections (
-    source VARCHAR, source_file VARCHAR, file_hash VARCHAR, error VARCHAR, rejected_at TIMESTAMP)"""
-REJECTION_COLUMNS = {"sheet": "VARCHAR", "kind": "VARCHAR", "rows_rejected": "BIGINT"}
+SQL = SqlFolder(__file__)
 
 
 @dataclass(frozen=True)
@@ -75,11 +68,7 @@ class InboxFile:
 
 def ensure_inbox_tables(conn: duckdb.DuckDBPyConnection) -> None:
     """Create ``raw.inbox_files`` and ``quality.file_rejections`` (with the columns added since)."""
-    conn.execute(INBOX_FILES_DDL)
-    conn.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    conn.execute(REJECTIONS_DDL)
-    for column, sql_type in REJECTION_COLUMNS.items():
-        conn.execute(f"ALTER TABLE quality.file_rejections ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+    SQL.run(conn, "inbox_tables")
 
 
 def source_of(relative: str, folders: dict[str, str]) -> str | None:
@@ -112,28 +101,16 @@ def record_rejection(
     kind: str | None, error: str, rows: int | None, now: datetime,
 ) -> None:
     """List a rejected file or sheet in ``quality.file_rejections`` (once per content)."""
-    conn.execute(
-        "DELETE FROM quality.file_rejections WHERE source_file = ? AND file_hash IS NOT DISTINCT FROM ? "
-        "AND sheet IS NOT DISTINCT FROM ?",
-        [relative, file_hash, sheet],
-    )
-    conn.execute(
-        "INSERT INTO quality.file_rejections (source, source_file, file_hash, error, rejected_at, sheet, kind, "
-        "rows_rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [source or UNKNOWN, relative, file_hash, error, now, sheet, kind or UNKNOWN, rows],
-    )
+    SQL.run(conn, "file_rejection", source=source or UNKNOWN, source_file=relative, file_hash=file_hash, error=error,
+            rejected_at=now, sheet=sheet, kind=kind or UNKNOWN, rows_rejected=rows)
 
 
 def clear_rejections(conn: duckdb.DuckDBPyConnection, relative: str, file_hash: str, sheet: str | None) -> None:
     """A table that loaded (or was recognised as a duplicate) is no longer rejected."""
-    conn.execute(
-        "DELETE FROM quality.file_rejections WHERE source_file = ? AND file_hash = ? "
-        "AND (sheet IS NULL OR sheet IS NOT DISTINCT FROM ?)",
-        [relative, file_hash, sheet],
-    )
+    SQL.run(conn, "cleared_rejections", source_file=relative, file_hash=file_hash, sheet=sheet)
 
 
-def _fingerprint(kinds: Sequence[ExportKind], folders: dict[str, str], options: IngestOptions) -> str:
+def _fingerprint(kinds: Sequence[ExportKind], folders: dict[str, str], options: IngestSettings) -> str:
     spec = {
         "version": CLASSIFIER_VERSION,
         "kinds": {k.name: [k.source, k.required, sorted(k.aliases.items())] for k in kinds},
@@ -144,7 +121,7 @@ def _fingerprint(kinds: Sequence[ExportKind], folders: dict[str, str], options: 
 
 
 def _count_rows(path: Path, relative: str, sheet: str | None, header_row: int, delimiter: str | None,
-                options: IngestOptions) -> int | None:
+                options: IngestSettings) -> int | None:
     """Data rows of a rejected table (blank rows not counted), or None when it cannot be read."""
     try:
         tables = read_export(path, relative, {sheet: header_row}, delimiter, options)
@@ -156,7 +133,7 @@ def _count_rows(path: Path, relative: str, sheet: str | None, header_row: int, d
 
 def _classify_tables(
     path: Path, relative: str, preview: FilePreview, candidates: list[ExportKind], others: list[ExportKind],
-    options: IngestOptions,
+    options: IngestSettings,
 ) -> list[InboxTable]:
     tables: list[InboxTable] = []
     for table in preview.tables:
@@ -183,7 +160,7 @@ def _classify_tables(
 
 
 def classify_file(
-    path: Path, relative: str, candidates: list[ExportKind], others: list[ExportKind], options: IngestOptions,
+    path: Path, relative: str, candidates: list[ExportKind], others: list[ExportKind], options: IngestSettings,
     inbox_dir: Path,
 ) -> tuple[list[InboxTable], str | None]:
     """The tables of one file and what each is, plus the delimiter of a text file. Never raises
@@ -211,10 +188,7 @@ def _modified_at(mtime_ns: int) -> datetime:
 
 
 def _cached(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
-    rows = conn.execute(
-        "SELECT source_file, sheet, status, kind, header_row, reason, data_rows, delimiter, file_hash, file_size, "
-        "file_mtime_ns, fingerprint, trusted FROM raw.inbox_files ORDER BY source_file, sheet NULLS FIRST"
-    ).fetchall()
+    rows = SQL.rows(conn, "classified_files")
     cached: dict[str, list[tuple]] = {}
     for row in rows:
         cached.setdefault(row[0], []).append(row)
@@ -243,22 +217,22 @@ def _store(
     same way before (then rejections found while loading it stay)."""
     trusted = time.time_ns() - mtime_ns >= _RACY_NS
     if _same_outcome(entry, previous):
-        conn.execute("UPDATE raw.inbox_files SET trusted = ?, fingerprint = ?, file_size = ?, file_mtime_ns = ?, "
-                     "file_modified_at = ? WHERE source_file = ?",
-                     [trusted, fingerprint, size, mtime_ns, entry.modified_at, entry.relative])
+        SQL.run(conn, "reclassified_file", trusted=trusted, fingerprint=fingerprint, file_size=size,
+                file_mtime_ns=mtime_ns, file_modified_at=entry.modified_at, source_file=entry.relative)
         return
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute("DELETE FROM raw.inbox_files WHERE source_file = ?", [entry.relative])
+        SQL.run(conn, "forgotten_file", source_file=entry.relative)
         conn.executemany(
-            "INSERT INTO raw.inbox_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [[entry.relative, t.sheet, entry.source or UNKNOWN, t.status, t.kind, t.header_row, t.reason, t.data_rows,
-              entry.delimiter, entry.file_hash, size, mtime_ns, entry.modified_at, entry.sequence, fingerprint,
-              trusted, now] for t in entry.tables],
+            SQL.text("inbox_file_table"),
+            [{"source_file": entry.relative, "sheet": t.sheet, "source": entry.source or UNKNOWN, "status": t.status,
+              "kind": t.kind, "header_row": t.header_row, "reason": t.reason, "data_rows": t.data_rows,
+              "delimiter": entry.delimiter, "file_hash": entry.file_hash, "file_size": size,
+              "file_mtime_ns": mtime_ns, "file_modified_at": entry.modified_at, "file_sequence": entry.sequence,
+              "fingerprint": fingerprint, "trusted": trusted, "scanned_at": now} for t in entry.tables],
         )
         if entry.file_hash is not None:
-            conn.execute("DELETE FROM quality.file_rejections WHERE source_file = ? AND file_hash = ?",
-                         [entry.relative, entry.file_hash])
+            SQL.run(conn, "forgotten_rejections", source_file=entry.relative, file_hash=entry.file_hash)
         for t in entry.tables:
             if t.status == "rejected":
                 record_rejection(conn, entry.source, entry.relative, entry.file_hash, t.sheet, t.kind, t.reason or "",
@@ -280,7 +254,7 @@ def inbox_paths(inbox_dir: Path) -> list[tuple[str, Path]]:
 
 def scan_inbox(
     conn: duckdb.DuckDBPyConnection, inbox_dir: Path, kinds: Sequence[ExportKind], folders: dict[str, str],
-    options: IngestOptions, now: datetime,
+    options: IngestSettings, now: datetime,
 ) -> list[InboxFile]:
     """Every file in the inbox with what each of its tables is (classified once per file version).
 
@@ -306,8 +280,7 @@ def scan_inbox(
         reason = ignore_reason(relative)
         file_hash = None if reason is not None else file_sha256(path)
         if unchanged and file_hash == rows[0][8]:  # modified just before the last scan: same content after all
-            conn.execute("UPDATE raw.inbox_files SET trusted = ? WHERE source_file = ?",
-                         [time.time_ns() - stat.st_mtime_ns >= _RACY_NS, relative])
+            SQL.run(conn, "trusted_file", trusted=time.time_ns() - stat.st_mtime_ns >= _RACY_NS, source_file=relative)
             entries.append(_from_cache(rows, path, relative, source, stat.st_mtime_ns))
             continue
         if reason is not None:
@@ -319,6 +292,5 @@ def scan_inbox(
                           delimiter, tuple(tables), fresh=True)
         _store(conn, entry, stat.st_size, stat.st_mtime_ns, fingerprint, now, rows)
         entries.append(entry)
-    conn.execute("DELETE FROM raw.inbox_files WHERE source_file NOT IN (SELECT unnest(?::VARCHAR[]))",
-                 [[relative for relative, _ in present]])
+    SQL.run(conn, "missing_files", present=[relative for relative, _ in present])
     return entries

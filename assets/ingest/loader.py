@@ -19,6 +19,7 @@ import duckdb
 import polars as pl
 
 from assets.common.quarantine import ensure_quarantine_table
+from assets.common.sql import SqlFolder
 from assets.ingest.export_kinds import ExportFormatError, ExportKind, load_source_folders
 from assets.ingest.inbox import (
     InboxFile,
@@ -29,20 +30,10 @@ from assets.ingest.inbox import (
     scan_inbox,
     table_label,
 )
-from assets.ingest.options import IngestOptions
 from assets.ingest.readers import ExportTable, SheetProblem, read_export
+from assets.ingest.settings import IngestSettings
 
-LINEAGE_COLUMNS = {
-    "_source_file": "VARCHAR",
-    "_sheet": "VARCHAR",
-    "_row_number": "BIGINT",
-    "_file_hash": "VARCHAR",
-    "_loaded_at": "TIMESTAMP",
-    "_file_modified_at": "TIMESTAMP",
-    "_file_sequence": "INTEGER",
-}
-LOAD_LOG_COLUMNS = {"file_modified_at": "TIMESTAMP", "header_row": "INTEGER", "blank_rows": "BIGINT",
-                    "reading": "VARCHAR"}
+SQL = SqlFolder(__file__)
 
 
 @dataclass
@@ -61,30 +52,15 @@ class LoadReport:
 
 def ensure_raw_tables(conn: duckdb.DuckDBPyConnection, kind: ExportKind) -> None:
     """Create ``raw.<kind>``, ``raw.load_log``, ``raw.inbox_files`` and ``quality.file_rejections``
-    if missing, and add the columns later versions introduced to older warehouses."""
-    columns = [f'"{c}" VARCHAR' for c in kind.columns] + [f"{c} {t}" for c, t in LINEAGE_COLUMNS.items()]
-    conn.execute(f"CREATE TABLE IF NOT EXISTS raw.{kind.name} ({', '.join(columns)})")
-    for column in kind.columns:  # columns added to the shipped kinds after a warehouse was created
-        conn.execute(f'ALTER TABLE raw.{kind.name} ADD COLUMN IF NOT EXISTS "{column}" VARCHAR')
-    for column, sql_type in LINEAGE_COLUMNS.items():
-        conn.execute(f"ALTER TABLE raw.{kind.name} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
-    conn.execute(
-        """CREATE TABLE IF NOT EXISTS raw.load_log (
-            kind VARCHAR, source_file VARCHAR, sheet VARCHAR, file_hash VARCHAR, rows_read BIGINT,
-            status VARCHAR, unmapped_columns VARCHAR[], loaded_at TIMESTAMP)"""
-    )
-    for column, sql_type in LOAD_LOG_COLUMNS.items():
-        conn.execute(f"ALTER TABLE raw.load_log ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+    if missing, and add the columns later versions introduced to older warehouses (the columns added
+    to the shipped kinds after a warehouse was created, say)."""
+    SQL.run(conn, "raw_tables", {"kind": kind.name, "columns": list(kind.columns)})
     ensure_quarantine_table(conn)
     ensure_inbox_tables(conn)
 
 
 def _log_status(conn: duckdb.DuckDBPyConnection, kind: str, file_hash: str, sheet: str | None) -> list[tuple]:
-    return conn.execute(
-        "SELECT source_file, status FROM raw.load_log WHERE kind = ? AND file_hash = ? "
-        "AND sheet IS NOT DISTINCT FROM ?",
-        [kind, file_hash, sheet],
-    ).fetchall()
+    return SQL.rows(conn, "load_history", kind=kind, file_hash=file_hash, sheet=sheet)
 
 
 def _report_scan(report: LoadReport, entry: InboxFile, kind: ExportKind) -> None:
@@ -105,13 +81,13 @@ def load_export_kind(
     kind: ExportKind,
     kinds: list[ExportKind],
     now: datetime | None = None,
-    options: IngestOptions | None = None,
+    options: IngestSettings | None = None,
     folders: dict[str, str] | None = None,
 ) -> LoadReport:
     """Load every not-yet-loaded table of ``kind`` found anywhere in the inbox. ``kinds`` are all
     the export kinds (a file's kind is detected among them)."""
     now = now or datetime.now(UTC).replace(tzinfo=None)
-    options = options or IngestOptions()
+    options = options or IngestSettings()
     ensure_raw_tables(conn, kind)
     report = LoadReport(kind=kind.name)
     for entry in scan_inbox(conn, inbox_dir, kinds, folders or load_source_folders(), options, now):
@@ -142,7 +118,7 @@ def _reject(
 
 def _load_file(
     conn: duckdb.DuckDBPyConnection, inbox_dir: Path, kind: ExportKind, entry: InboxFile,
-    pending: dict[str | None, int], options: IngestOptions, now: datetime, report: LoadReport,
+    pending: dict[str | None, int], options: IngestSettings, now: datetime, report: LoadReport,
 ) -> None:
     """Read the pending tables of one file and load each in its own transaction; a failure of one
     table is recorded as its rejection and does not touch the others."""
@@ -182,15 +158,8 @@ def _load_file(
 def _log_duplicate_delivery(
     conn: duckdb.DuckDBPyConnection, kind: ExportKind, entry: InboxFile, sheet: str | None, now: datetime,
 ) -> None:
-    conn.execute(
-        """INSERT INTO raw.load_log (kind, source_file, sheet, file_hash, rows_read, status, unmapped_columns,
-                                     loaded_at, file_modified_at, header_row, blank_rows, reading)
-           SELECT ?, ?, ?, ?, max(rows_read), 'duplicate_delivery', [], ?, ?, max(header_row), max(blank_rows),
-                  'same content as ' || min(source_file)
-           FROM raw.load_log
-           WHERE kind = ? AND file_hash = ? AND sheet IS NOT DISTINCT FROM ? AND status = 'loaded'""",
-        [kind.name, entry.relative, sheet, entry.file_hash, now, entry.modified_at, kind.name, entry.file_hash, sheet],
-    )
+    SQL.run(conn, "duplicate_delivery", kind=kind.name, source_file=entry.relative, sheet=sheet,
+            file_hash=entry.file_hash, loaded_at=now, file_modified_at=entry.modified_at)
     clear_rejections(conn, entry.relative, entry.file_hash, sheet)
 
 
@@ -222,21 +191,17 @@ def _insert_table(
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.register("incoming_export", incoming.to_arrow())
-        conn.execute(f"INSERT INTO raw.{kind.name} BY NAME SELECT * FROM incoming_export")
+        SQL.run(conn, "loaded_table", {"kind": kind.name}, kind=kind.name, source_file=entry.relative,
+                sheet=table.sheet, file_hash=entry.file_hash, rows_read=incoming.height + len(table.malformed),
+                unmapped_columns=_unmapped(table, mapped), loaded_at=now, file_modified_at=entry.modified_at,
+                header_row=table.header_row, blank_rows=table.blank_rows,
+                reading=f"{table.reading}; header on row {table.header_row}")
         conn.unregister("incoming_export")
-        conn.execute(
-            "INSERT INTO raw.load_log (kind, source_file, sheet, file_hash, rows_read, status, unmapped_columns, "
-            "loaded_at, file_modified_at, header_row, blank_rows, reading) "
-            "VALUES (?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?)",
-            [kind.name, entry.relative, table.sheet, entry.file_hash, incoming.height + len(table.malformed),
-             _unmapped(table, mapped), now, entry.modified_at, table.header_row, table.blank_rows,
-             f"{table.reading}; header on row {table.header_row}"],
-        )
         if table.malformed:
             conn.executemany(
-                "INSERT INTO quality.quarantine VALUES (?, ?, ?, ?, NULL, ?, ?, ?, 'ingest', false, NULL)",
-                [[kind.name, entry.relative, table.sheet, m.row_number, m.rule, m.raw_text, now]
-                 for m in table.malformed],
+                SQL.text("quarantined_rows"),
+                [{"kind": kind.name, "source_file": entry.relative, "sheet": table.sheet, "row_number": m.row_number,
+                  "rule": m.rule, "raw_value": m.raw_text, "loaded_at": now} for m in table.malformed],
             )
         clear_rejections(conn, entry.relative, entry.file_hash, table.sheet)
         conn.execute("COMMIT")

@@ -34,7 +34,7 @@ from assets.ingest.csv_structure import (
 )
 from assets.ingest.export_kinds import ExportFormatError, column_letter
 from assets.ingest.file_types import FileFormat, inner_name, sniff_format
-from assets.ingest.options import DELIMITERS, IngestOptions
+from assets.ingest.settings import DELIMITERS, IngestSettings
 from assets.ingest.text_decoding import decode_export, decode_head
 
 HEAD_BYTES = 1 << 16
@@ -145,7 +145,7 @@ def _hinted(text: str) -> tuple[str, str | None]:
 
 
 def _text_preview(
-    path: Path, file_format: FileFormat, label: str, options: IngestOptions,
+    path: Path, file_format: FileFormat, label: str, options: IngestSettings,
     header_score: Callable[[list[str]], int] | None,
 ) -> TablePreview:
     head = _text_bytes(path, file_format, label, HEAD_BYTES)
@@ -168,10 +168,10 @@ def _text_preview(
 
 def read_text_table(
     path: Path, label: str, header_row: int = 1, delimiter: str | None = None,
-    options: IngestOptions | None = None, file_format: FileFormat = FileFormat.TEXT,
+    options: IngestSettings | None = None, file_format: FileFormat = FileFormat.TEXT,
 ) -> ExportTable:
     """All rows of a delimited text export as text, from its header row on."""
-    options = options or IngestOptions()
+    options = options or IngestSettings()
     raw = _text_bytes(path, file_format, label)
     decoded = decode_export(raw, label, delimiter or options.delimiter)
     data, hint = strip_sep_hint(decoded.data)
@@ -256,7 +256,7 @@ def _sheet_frame(reader: fastexcel.ExcelReader, sheet: str, rows: int | None) ->
     return frame.select(pl.col(c).cast(pl.String) for c in frame.columns)
 
 
-def _workbook_previews(path: Path, label: str, options: IngestOptions) -> list[TablePreview | SheetProblem]:
+def _workbook_previews(path: Path, label: str, options: IngestSettings) -> list[TablePreview | SheetProblem]:
     reader = _open_workbook(path, label)
     previews: list[TablePreview | SheetProblem] = []
     for sheet in reader.sheet_names:
@@ -331,12 +331,12 @@ class FilePreview:
 
 
 def preview_export(
-    path: Path, label: str, options: IngestOptions | None = None,
+    path: Path, label: str, options: IngestSettings | None = None,
     header_score: Callable[[list[str]], int] | None = None,
 ) -> FilePreview:
     """The first rows of each table of an export file; raises ExportFormatError for a file that is
     no readable export (empty, JSON, an archive, a damaged workbook ...)."""
-    options = options or IngestOptions()
+    options = options or IngestSettings()
     file_format = sniff_format(path, label)
     if file_format is FileFormat.WORKBOOK:
         return FilePreview(file_format, _workbook_previews(path, label, options))
@@ -345,7 +345,7 @@ def preview_export(
 
 def read_export(
     path: Path, label: str | None = None, header_rows: Mapping[str | None, int] | None = None,
-    delimiter: str | None = None, options: IngestOptions | None = None,
+    delimiter: str | None = None, options: IngestSettings | None = None,
 ) -> list[ExportTable | SheetProblem]:
     """Read an export file whole: one table for a text file, one per sheet for a workbook (only the
     sheets named in ``header_rows``, from the header row given; all non-empty sheets from their

@@ -4,7 +4,7 @@ from dagster import AssetKey, MaterializeResult, asset
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import Warehouse
-from assets.orders.logic import ORDER_LINES_SQL, ORDERS_SQL
+from assets.orders.logic import build_order_lines, build_orders
 
 
 @asset(key=["core", "order_lines"], group_name="core", kinds={"duckdb"}, deps=[AssetKey(["core", "identity_map"])])
@@ -12,7 +12,7 @@ def order_lines(warehouse: Warehouse) -> MaterializeResult:
     """One row per product line of a sales order, with the resolved customer_id. Amounts are
     numbers; status is completed, refunded or cancelled (only completed lines are revenue)."""
     with warehouse.connect() as conn:
-        conn.execute(ORDER_LINES_SQL)
+        build_order_lines(conn)
         return MaterializeResult(metadata=table_metadata(conn, "core.order_lines"))
 
 
@@ -22,7 +22,7 @@ def orders(warehouse: Warehouse) -> MaterializeResult:
     amount (sum of its lines). is_revenue is true only for completed orders, so refunds and
     cancellations never count as revenue by accident."""
     with warehouse.connect() as conn:
-        conn.execute(ORDERS_SQL)
+        build_orders(conn)
         return MaterializeResult(metadata=table_metadata(conn, "core.orders"))
 
 

@@ -17,13 +17,10 @@ from typing import Any
 import duckdb
 
 from assets.common.masking import mask_value
+from assets.common.sql import SqlFolder
 
 SAMPLE_LIMIT = 10
-
-VALIDATION_RESULTS_DDL = """CREATE TABLE IF NOT EXISTS quality.validation_results (
-    check_name VARCHAR, table_name VARCHAR, expectation VARCHAR, column_name VARCHAR, success BOOLEAN,
-    element_count BIGINT, unexpected_count BIGINT, unexpected_percent DOUBLE, sample_values VARCHAR,
-    severity VARCHAR, run_id VARCHAR, as_of DATE, validated_at TIMESTAMP)"""
+SQL = SqlFolder(__file__)
 
 
 @dataclass(frozen=True)
@@ -104,24 +101,21 @@ def record_outcomes(
     The rows of the same run, check and table are replaced (in one transaction), so a step retried
     within a run does not count twice, while earlier runs stay as history.
     """
-    conn.execute(VALIDATION_RESULTS_DDL)
+    SQL.run(conn, "validation_results")
     validated_at = datetime.now(UTC).replace(tzinfo=None)
     rows = [
-        (check_name, table_name, o.expectation, o.column, o.success, o.element_count, o.unexpected_count,
-         o.unexpected_percent, json.dumps(list(o.samples), ensure_ascii=False), severity, run_id, as_of,
-         validated_at)
+        {"check_name": check_name, "table_name": table_name, "expectation": o.expectation, "column_name": o.column,
+         "success": o.success, "element_count": o.element_count, "unexpected_count": o.unexpected_count,
+         "unexpected_percent": o.unexpected_percent,
+         "sample_values": json.dumps(list(o.samples), ensure_ascii=False), "severity": severity,
+         "run_id": run_id, "as_of": as_of, "validated_at": validated_at}
         for o in outcomes
     ]
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute(
-            "DELETE FROM quality.validation_results WHERE run_id = ? AND check_name = ? AND table_name = ?",
-            [run_id, check_name, table_name],
-        )
+        SQL.run(conn, "forget_run_results", run_id=run_id, check_name=check_name, table_name=table_name)
         if rows:
-            conn.executemany(
-                "INSERT INTO quality.validation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-            )
+            conn.executemany(SQL.text("validation_result"), rows)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

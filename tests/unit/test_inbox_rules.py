@@ -9,7 +9,7 @@ from assets.ingest.delivery_order import file_sequence
 from assets.ingest.export_kinds import ExportFormatError, load_source_folders
 from assets.ingest.file_types import FileFormat, ignore_reason, sniff_format
 from assets.ingest.inbox import source_of
-from assets.ingest.options import IngestOptions
+from assets.ingest.settings import IngestSettings
 from assets.ingest.text_decoding import decode_export
 
 
@@ -79,10 +79,10 @@ def test_bytes_of_no_encoding_name_row_and_column():
 
 
 def test_ingest_settings():
-    assert IngestOptions.from_thresholds({"ingest": {"delimiter": "semicolon", "header_search_rows": 5}}) == (
-        IngestOptions(";", 5))
-    assert IngestOptions.from_thresholds({"ingest": {"delimiter": "\\t"}}).delimiter == "\t"
+    assert IngestSettings.from_thresholds({"ingest": {"delimiter": "semicolon", "header_search_rows": 5}}) == (
+        IngestSettings(";", 5))
+    assert IngestSettings.from_thresholds({"ingest": {"delimiter": "\\t"}}).delimiter == "\t"
     with pytest.raises(ValueError, match="delimiter"):
-        IngestOptions.from_thresholds({"ingest": {"delimiter": "colon"}})
+        IngestSettings.from_thresholds({"ingest": {"delimiter": "colon"}})
     with pytest.raises(ValueError, match="header_search_rows"):
-        IngestOptions.from_thresholds({"ingest": {"header_search_rows": 0}})
+        IngestSettings.from_thresholds({"ingest": {"header_search_rows": 0}})

@@ -96,7 +96,7 @@ def test_every_settings_model_takes_its_defaults_from_the_shipped_file():
     from assets.analytics.key_accounts.settings import KeyAccountSettings
     from assets.analytics.recommendations.settings import RecommendationSettings
     from assets.analytics.rfm.settings import RfmSettings
-    from assets.ingest.options import IngestOptions
+    from assets.ingest.settings import IngestSettings
     from assets.staging.numbers import NumberSettings
     from assets.staging.plausibility import PlausibilitySettings
 
@@ -106,7 +106,7 @@ def test_every_settings_model_takes_its_defaults_from_the_shipped_file():
     assert ClvSettings() == ClvSettings.from_thresholds(shipped)
     assert KeyAccountSettings() == KeyAccountSettings.from_thresholds(shipped)
     assert RecommendationSettings() == RecommendationSettings.from_thresholds(shipped)
-    assert IngestOptions() == IngestOptions.from_thresholds(shipped)
+    assert IngestSettings() == IngestSettings.from_thresholds(shipped)
     assert NumberSettings() == NumberSettings.from_thresholds(shipped)
     assert PlausibilitySettings() == PlausibilitySettings.from_thresholds(shipped)
     rfm = RfmSettings.from_thresholds(shipped["rfm"])

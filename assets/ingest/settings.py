@@ -13,7 +13,7 @@ _DELIMITER_WORDS = {**{name: char for char, name in DELIMITERS.items()}, **{char
 
 
 @dataclass(frozen=True)
-class IngestOptions:
+class IngestSettings:
     """Reading settings. ``delimiter`` decides text files whose first lines fit several delimiters
     equally well; ``header_search_rows`` is how far down a file or sheet the header row may be."""
 
@@ -21,7 +21,7 @@ class IngestOptions:
     header_search_rows: int = int(shipped("ingest", "header_search_rows"))
 
     @classmethod
-    def from_thresholds(cls, thresholds: dict[str, Any] | None) -> IngestOptions:
+    def from_thresholds(cls, thresholds: dict[str, Any] | None) -> IngestSettings:
         """Read ``[ingest]`` from the loaded settings; a missing key keeps its default."""
         section = (thresholds or {}).get("ingest", {})
         word = str(section.get("delimiter", shipped("ingest", "delimiter")))
