@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 import jinja2
+import polars as pl
 
 _QUERY_NAME = re.compile(r"^--\s*name:\s*([A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
@@ -100,6 +101,20 @@ class SqlFolder:
     ) -> list[tuple]:
         """The rows of the last statement of ``name.sql``."""
         return self.run(conn, name, structure, **params).fetchall()
+
+    def frame(
+        self,
+        conn: duckdb.DuckDBPyConnection,
+        name: str,
+        structure: Mapping[str, Any] | None = None,
+        **params: Any,
+    ) -> pl.DataFrame:
+        """The result of the one query of ``name.sql`` as a polars frame (read as a relation, Arrow
+        all the way). Parameters the rendered query does not name are left out: a template may drop
+        the part of the query that uses them."""
+        (statement,) = conn.extract_statements(self.text(name, structure))
+        wanted = {key: params[key] for key in statement.named_parameters if key in params}
+        return conn.sql(statement.query, params=wanted or None).pl()
 
     def named(self, name: str, structure: Mapping[str, Any] | None = None) -> dict[str, str]:
         """The queries of ``name.sql`` by their ``-- name:`` line, each without its closing ``;``."""

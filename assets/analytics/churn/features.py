@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -83,13 +82,6 @@ def window_parameters(cutoff: date, settings: ChurnSettings) -> dict[str, date |
     }
 
 
-def _named_in(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any]) -> dict[str, Any]:
-    """The parameters the statement ``sql`` names (the feature template leaves out the windows of
-    the groups not asked for)."""
-    wanted = set().union(*(s.named_parameters for s in conn.extract_statements(sql)))
-    return {key: value for key, value in params.items() if key in wanted}
-
-
 BGNBD_FEATURES = ("bgnbd_expected_purchases", "bgnbd_p_alive", "bgnbd_p_no_purchase")
 MIN_BGNBD_CUSTOMERS = 20
 MIN_BGNBD_REPEAT_CUSTOMERS = 10
@@ -137,7 +129,7 @@ def fit_purchase_model(conn: duckdb.DuckDBPyConnection, cutoff: date) -> Purchas
 
     build_customer_summary(conn, cutoff)
     try:
-        summary = conn.sql(SQL.text("purchase_history"), params={"days_per_unit": DAYS_PER_UNIT}).pl()
+        summary = SQL.frame(conn, "purchase_history", days_per_unit=DAYS_PER_UNIT)
     finally:
         drop_customer_summary(conn)
     x = summary["frequency"].to_numpy().astype(float)
@@ -171,9 +163,7 @@ def build_features(conn: duckdb.DuckDBPyConnection, cutoff: date, settings: Chur
     params: dict[str, date | int] = window_parameters(cutoff, settings)
     if with_label:
         params["label_end"] = cutoff + timedelta(days=label_days)
-    # read as a relation (SqlFolder.run returns a DB-API result, which converts to polars by another road)
-    sql = SQL.text("churn_features", {"groups": groups, "with_label": with_label})
-    frame = conn.sql(sql, params=_named_in(conn, sql, params)).pl()
+    frame = SQL.frame(conn, "churn_features", {"groups": groups, "with_label": with_label}, **params)
     if "purchase_model" in groups:
         forecast = forecast if forecast is not None else bgnbd_forecast(conn, cutoff, label_days)
         if forecast is not None:

@@ -218,7 +218,7 @@ def purchase_forecast_accuracy(conn: duckdb.DuckDBPyConnection, forecast: pl.Dat
     against the purchase days that happened, per past repeat-purchase frequency 0..6, 7+, and in total."""
     if forecast is None or forecast.height == 0 or cutoff is None:
         return []
-    actual = conn.sql(SQL.text("actual_purchases"), params={"c1": cutoff, "as_of": as_of}).pl()
+    actual = SQL.frame(conn, "actual_purchases", c1=cutoff, as_of=as_of)
     joined = forecast.join(actual, on="customer_id", how="left").with_columns(
         pl.col("actual_purchases").fill_null(0),
         pl.when(pl.col("frequency") >= 7).then(7).otherwise(pl.col("frequency")).alias("bucket_order"))

@@ -34,14 +34,8 @@ def load_features(conn: duckdb.DuckDBPyConnection, as_of: date, settings: Cluste
     """One row per buying customer (ordered by customer_id) with the raw behaviour features. A source
     table that does not exist counts as empty."""
     sources = {name: table_exists(conn, table) for name, table in FEATURE_SOURCES.items()}
-    cursor = conn.cursor()  # a fresh cursor: no unfinished result of an earlier execute() in the way
-    try:
-        # A relation (cursor.sql), not SQL.run: only a relation hands its rows to polars.
-        (statement,) = cursor.extract_statements(SQL.text("cluster_features", {"sources": sources}))
-        params = {"as_of": as_of, "window_days": int(settings.activity_window_days)}
-        return cursor.sql(statement.query, params={k: params[k] for k in statement.named_parameters}).pl()
-    finally:
-        cursor.close()
+    return SQL.frame(conn, "cluster_features", {"sources": sources},
+                     as_of=as_of, window_days=int(settings.activity_window_days))
 
 
 def build_clusters(conn: duckdb.DuckDBPyConnection, as_of: date, settings: ClusterSettings) -> Clustering:
