@@ -50,6 +50,13 @@ def default_sample(root: Path, *layers: str):
     return paths, result
 
 
+def rows_as_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    """The rows of a query as {column: value} dicts, in the query's order."""
+    cursor = conn.execute(sql, params or [])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def query(paths: PathSettings, sql: str) -> list[tuple]:
     with duckdb.connect(paths.warehouse_path, read_only=True) as conn:
         return conn.execute(sql).fetchall()

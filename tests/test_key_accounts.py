@@ -17,7 +17,7 @@ from assets.analytics.key_accounts.logic import grade_cut_offs
 from assets.analytics.key_accounts.settings import KeyAccountSettings
 from assets.common.settings import load_thresholds
 from checks.analytics.key_accounts import grade_share_outcomes, graded_once_outcomes, raw_contact_outcomes
-from tests.conftest import materialize_all, query
+from tests.conftest import materialize_all, query, rows_as_dicts
 from tests.inbox_builders import four_source_inbox
 from tests.test_customer_360 import customer, interaction, make_core, opportunity, order, survey, ticket
 
@@ -33,9 +33,7 @@ def build(conn, as_of=AS_OF, thresholds=None) -> dict[str, dict]:
 
 
 def table(conn) -> dict[str, dict]:
-    result = conn.execute("SELECT * FROM analytics.key_accounts")
-    names = [c[0] for c in result.description]
-    return {row[0]: dict(zip(names, row, strict=True)) for row in result.fetchall()}
+    return {r["customer_id"]: r for r in rows_as_dicts(conn, "SELECT * FROM analytics.key_accounts")}
 
 
 def three_buyers(conn):
