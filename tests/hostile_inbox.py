@@ -48,6 +48,19 @@ def case(function: Case) -> Case:
     return function
 
 
+def one_file(name: str, path: str, content: Callable[[], bytes | str], expect: Expect, about: str = "") -> None:
+    """Register a class of hostile input that is one file at ``path`` (relative to the inbox) with
+    ``content``, which must end as ``expect``."""
+
+    def function(inbox: Path) -> dict[Unit, Expect]:
+        write(inbox, path, content())
+        return {(path, None): expect}
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = about or None
+    CASES.append(function)
+
+
 def sales_rows(prefix: str, count: int = 3, day: int = 1) -> list[list[str]]:
     """Valid sales order lines with order ids ``<prefix>-<n>``."""
     return [[f"{prefix}-{i}", "1", f"H{i:03d}", "杭州瑞达科技有限公司", f"2025-08-{day + i:02d}", f"{100 + i}.50"]
@@ -109,11 +122,10 @@ def excel_unicode_text(inbox: Path) -> dict[Unit, Expect]:
     return {("sales/订单_unicode.txt", None): loaded()}
 
 
-@case
-def cr_only_line_ends(inbox: Path) -> dict[Unit, Expect]:
-    """Old Mac line ends: CR only."""
-    write(inbox, "sales/old_mac.csv", csv_text(SALES_HEADER, sales_rows("CR"), line_end="\r"))
-    return {("sales/old_mac.csv", None): loaded()}
+one_file("cr_only_line_ends", "sales/old_mac.csv",
+         lambda: csv_text(SALES_HEADER, sales_rows("CR"), line_end="\r"),
+         loaded(),
+         "Old Mac line ends: CR only.")
 
 
 @case
@@ -128,68 +140,54 @@ def unbalanced_quote_in_header(inbox: Path) -> dict[Unit, Expect]:
 # --- encodings, delimiters, line ends, containers ---------------------------------------------------
 
 
-@case
-def utf16_big_endian(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/orders_utf16be.csv", ("\ufeff" + csv_text(SALES_HEADER, sales_rows("BE"))).encode("utf-16-be"))
-    return {("sales/orders_utf16be.csv", None): loaded()}
+one_file("utf16_big_endian", "sales/orders_utf16be.csv",
+         lambda: ("\ufeff" + csv_text(SALES_HEADER, sales_rows("BE"))).encode("utf-16-be"),
+         loaded())
 
 
-@case
-def gbk_with_crlf(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/gbk_crlf.csv", csv_text(SALES_HEADER, sales_rows("GBK"), line_end="\r\n"), "gbk")
-    return {("sales/gbk_crlf.csv", None): loaded()}
+one_file("gbk_with_crlf", "sales/gbk_crlf.csv",
+         lambda: csv_text(SALES_HEADER, sales_rows("GBK"), line_end="\r\n").encode("gbk"),
+         loaded())
 
 
-@case
-def utf8_bom_on_gbk_text(inbox: Path) -> dict[Unit, Expect]:
-    """A UTF-8 byte-order mark in front of GBK text (tools that prepend it blindly)."""
-    write(inbox, "sales/bom_gbk.csv", b"\xef\xbb\xbf" + csv_text(SALES_HEADER, sales_rows("BG")).encode("gbk"))
-    return {("sales/bom_gbk.csv", None): loaded()}
+one_file("utf8_bom_on_gbk_text", "sales/bom_gbk.csv",
+         lambda: b"\xef\xbb\xbf" + csv_text(SALES_HEADER, sales_rows("BG")).encode("gbk"),
+         loaded(),
+         "A UTF-8 byte-order mark in front of GBK text (tools that prepend it blindly).")
 
 
-@case
-def semicolon_separated(inbox: Path) -> dict[Unit, Expect]:
-    """A European-locale Excel export: semicolons."""
-    write(inbox, "sales/semicolon.csv", csv_text(SALES_HEADER, sales_rows("SC"), ";"))
-    return {("sales/semicolon.csv", None): loaded()}
+one_file("semicolon_separated", "sales/semicolon.csv",
+         lambda: csv_text(SALES_HEADER, sales_rows("SC"), ";"),
+         loaded(),
+         "A European-locale Excel export: semicolons.")
 
 
-@case
-def semicolon_file_of_no_known_kind(inbox: Path) -> dict[Unit, Expect]:
-    """A rejection of a semicolon file says how it was read."""
-    write(inbox, "sales/库存.csv", csv_text(["仓库", "库存数量"], [["杭州仓", "12"]], ";"))
-    return {("sales/库存.csv", None): rejected("semicolon-separated")}
+one_file("semicolon_file_of_no_known_kind", "sales/库存.csv",
+         lambda: csv_text(["仓库", "库存数量"], [["杭州仓", "12"]], ";"),
+         rejected("semicolon-separated"),
+         "A rejection of a semicolon file says how it was read.")
 
 
-@case
-def pipe_separated(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/pipe.txt", csv_text(SALES_HEADER, sales_rows("PP"), "|"))
-    return {("sales/pipe.txt", None): loaded()}
+one_file("pipe_separated", "sales/pipe.txt", lambda: csv_text(SALES_HEADER, sales_rows("PP"), "|"), loaded())
 
 
-@case
-def tab_separated_with_csv_name(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/tabs.csv", csv_text(SALES_HEADER, sales_rows("TB"), "\t"))
-    return {("sales/tabs.csv", None): loaded()}
+one_file("tab_separated_with_csv_name", "sales/tabs.csv",
+         lambda: csv_text(SALES_HEADER, sales_rows("TB"), "\t"),
+         loaded())
 
 
-@case
-def gzip_compressed(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/orders.csv.gz", gzip.compress(csv_text(SALES_HEADER, sales_rows("GZ")).encode(), mtime=0))
-    return {("sales/orders.csv.gz", None): loaded()}
+one_file("gzip_compressed", "sales/orders.csv.gz",
+         lambda: gzip.compress(csv_text(SALES_HEADER, sales_rows("GZ")).encode(), mtime=0),
+         loaded())
 
 
-@case
-def no_extension(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/orders_export", csv_text(SALES_HEADER, sales_rows("NX")))
-    return {("sales/orders_export", None): loaded()}
+one_file("no_extension", "sales/orders_export", lambda: csv_text(SALES_HEADER, sales_rows("NX")), loaded())
 
 
-@case
-def excel_sep_hint_line(inbox: Path) -> dict[Unit, Expect]:
-    """Excel's ``sep=;`` first line naming the delimiter."""
-    write(inbox, "sales/sep_hint.csv", "sep=;\n" + csv_text(SALES_HEADER, sales_rows("SH"), ";"))
-    return {("sales/sep_hint.csv", None): loaded()}
+one_file("excel_sep_hint_line", "sales/sep_hint.csv",
+         lambda: "sep=;\n" + csv_text(SALES_HEADER, sales_rows("SH"), ";"),
+         loaded(),
+         "Excel's ``sep=;`` first line naming the delimiter.")
 
 
 @case
@@ -219,10 +217,9 @@ def mixed_encoding(inbox: Path) -> dict[Unit, Expect]:
 # --- files that are no exports, or no files to read ---------------------------------------------------
 
 
-@case
-def json_export(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/orders.json", '[{"客户编码": "H1", "金额": 5}]')
-    return {("sales/orders.json", None): rejected("JSON is not an export format")}
+one_file("json_export", "sales/orders.json",
+         lambda: '[{"客户编码": "H1", "金额": 5}]',
+         rejected("JSON is not an export format"))
 
 
 @case
@@ -241,11 +238,10 @@ def pdf_and_image(inbox: Path) -> dict[Unit, Expect]:
     return {("sales/月报.pdf", None): rejected("PDF"), ("sales/截图.png", None): rejected("image")}
 
 
-@case
-def html_saved_as_xls(inbox: Path) -> dict[Unit, Expect]:
-    """A web system's "Excel export" that is an HTML table named .xls."""
-    write(inbox, "sales/web_export.xls", "<html><body><table><tr><td>客户编码</td></tr></table></body></html>")
-    return {("sales/web_export.xls", None): rejected("web page")}
+one_file("html_saved_as_xls", "sales/web_export.xls",
+         lambda: "<html><body><table><tr><td>客户编码</td></tr></table></body></html>",
+         rejected("web page"),
+         "A web system's 'Excel export' that is an HTML table named .xls.")
 
 
 @case
@@ -273,25 +269,16 @@ def partial_downloads(inbox: Path) -> dict[Unit, Expect]:
     return {("sales/orders_0901.csv.crdownload", None): IGNORED, ("sales/orders_0902.csv.part", None): IGNORED}
 
 
-@case
-def zero_byte_file(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/empty.csv", b"")
-    return {("sales/empty.csv", None): rejected("the file is empty")}
+one_file("zero_byte_file", "sales/empty.csv", lambda: b"", rejected("the file is empty"))
 
 
-@case
-def header_only_file(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/header_only.csv", csv_text(SALES_HEADER, []))
-    return {("sales/header_only.csv", None): loaded()}
+one_file("header_only_file", "sales/header_only.csv", lambda: csv_text(SALES_HEADER, []), loaded())
 
 
 # --- folders ---------------------------------------------------------------------------------------
 
 
-@case
-def file_in_inbox_root(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "销售订单导出.csv", csv_text(SALES_HEADER, sales_rows("ROOT")))
-    return {("销售订单导出.csv", None): loaded()}
+one_file("file_in_inbox_root", "销售订单导出.csv", lambda: csv_text(SALES_HEADER, sales_rows("ROOT")), loaded())
 
 
 @case
@@ -302,10 +289,7 @@ def chinese_folder_names(inbox: Path) -> dict[Unit, Expect]:
     return {("订单/2025-08.csv", None): loaded(), ("客户/名单.csv", None): loaded("crm_accounts")}
 
 
-@case
-def folder_name_in_capitals(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "Sales/Orders.CSV", csv_text(SALES_HEADER, sales_rows("CAP")))
-    return {("Sales/Orders.CSV", None): loaded()}
+one_file("folder_name_in_capitals", "Sales/Orders.CSV", lambda: csv_text(SALES_HEADER, sales_rows("CAP")), loaded())
 
 
 @case
@@ -325,16 +309,12 @@ def ambiguous_file_in_root(inbox: Path) -> dict[Unit, Expect]:
     return {("survey_campaign.csv", None): rejected("fit both")}
 
 
-@case
-def export_in_the_wrong_folder(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "crm/销售明细.csv", csv_text(SALES_HEADER, sales_rows("WF")))
-    return {("crm/销售明细.csv", None): rejected("belongs in the sales/ folder")}
+one_file("export_in_the_wrong_folder", "crm/销售明细.csv",
+         lambda: csv_text(SALES_HEADER, sales_rows("WF")),
+         rejected("belongs in the sales/ folder"))
 
 
-@case
-def nested_sub_folders(inbox: Path) -> dict[Unit, Expect]:
-    write(inbox, "sales/2025/08/第一周.csv", csv_text(SALES_HEADER, sales_rows("NEST")))
-    return {("sales/2025/08/第一周.csv", None): loaded()}
+one_file("nested_sub_folders", "sales/2025/08/第一周.csv", lambda: csv_text(SALES_HEADER, sales_rows("NEST")), loaded())
 
 
 @case
