@@ -17,19 +17,5 @@ The staging query (sql/typed.sql) reads the decision as the helper column ``_dat
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-DATE_ORDERS = ("auto", "dmy", "mdy")
-
-
-def date_order_setting(thresholds: Mapping[str, Any] | None) -> str:
-    """``[staging] date_order`` of the settings ("auto" when absent)."""
-    value = str(((thresholds or {}).get("staging") or {}).get("date_order", "auto")).strip().lower()
-    if value not in DATE_ORDERS:
-        raise ValueError(f'settings [staging] date_order must be one of {", ".join(DATE_ORDERS)}, got {value!r}')
-    return value
-
-
 UNDECIDED_RULE = ('day/month order unknown (its file shows no day above 12, or both orders): '
                   'set [staging] date_order = "dmy" or "mdy", or re-export dates as YYYY-MM-DD')

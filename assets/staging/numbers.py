@@ -15,20 +15,14 @@ column, and the staging query joins it to the rows and reads each value with its
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 
-from assets.common.settings import shipped
 from assets.common.sql import SqlFolder
 
 SQL = SqlFolder(__file__)
-
-DECIMAL_SEPARATORS = ("auto", ".", ",")
-# Money is exact to the fen.
-MONEY = "DECIMAL(18, 2)"
 
 # Problem codes of crm_number_problem and the quarantine rule each one is reported as.
 NUMBER_PROBLEMS: dict[str, str] = {
@@ -43,24 +37,6 @@ NUMBER_PROBLEMS: dict[str, str] = {
         "of this column in the file use (see quality.number_formats); correct the value in the export"
     ),
 }
-
-
-@dataclass(frozen=True)
-class NumberSettings:
-    """``[staging] decimal_separator``: "auto" (decide from the values, "." without evidence), or "."
-    / "," for columns whose own values do not tell."""
-
-    decimal_separator: str = str(shipped("staging", "decimal_separator"))
-
-    @classmethod
-    def from_thresholds(cls, thresholds: Mapping[str, Any] | None) -> NumberSettings:
-        value = str((thresholds or {}).get("staging", {}).get("decimal_separator", cls.decimal_separator))
-        if value not in DECIMAL_SEPARATORS:
-            raise ValueError(
-                f"[staging] decimal_separator must be one of {', '.join(repr(s) for s in DECIMAL_SEPARATORS)}, "
-                f"got {value!r}"
-            )
-        return cls(value)
 
 
 @dataclass(frozen=True)

@@ -24,54 +24,14 @@ from typing import Any
 
 import duckdb
 
-from assets.common.settings import shipped
 from assets.common.sql import SqlFolder
 from assets.common.tables import table_exists
+from assets.staging.settings import DEFAULT_FLOOR, DEFAULT_MULTIPLE, DEFAULT_QUANTILE, PlausibilitySettings
 
-DEFAULT_QUANTILE = float(shipped("quality", "plausible_amount_quantile"))
-DEFAULT_MULTIPLE = Decimal(str(shipped("quality", "plausible_amount_multiple")))
-DEFAULT_FLOOR = Decimal(str(shipped("quality", "plausible_amount_floor")))
 # The quantile always leaves out at least this many of the largest amounts.
 LARGEST_IGNORED = 2
 SQL = SqlFolder(__file__)
 
-@dataclass(frozen=True)
-class PlausibilitySettings:
-    """``[quality]``: max_order_line_amount ("auto" or a number), plausible_amount_quantile,
-    plausible_amount_multiple, plausible_amount_floor."""
-
-    max_order_line_amount: Decimal | None = None
-    quantile: float = DEFAULT_QUANTILE
-    multiple: Decimal = DEFAULT_MULTIPLE
-    floor: Decimal = DEFAULT_FLOOR
-
-    @classmethod
-    def from_thresholds(cls, thresholds: Mapping[str, Any] | None) -> PlausibilitySettings:
-        quality = (thresholds or {}).get("quality", {})
-        fixed = quality.get("max_order_line_amount", "auto")
-        settings = cls(
-            max_order_line_amount=None if fixed == "auto" else _decimal(fixed, "max_order_line_amount"),
-            quantile=float(quality.get("plausible_amount_quantile", DEFAULT_QUANTILE)),
-            multiple=_decimal(quality.get("plausible_amount_multiple", DEFAULT_MULTIPLE), "plausible_amount_multiple"),
-            floor=_decimal(quality.get("plausible_amount_floor", DEFAULT_FLOOR), "plausible_amount_floor"),
-        )
-        if not 0 < settings.quantile <= 1:
-            raise ValueError(f"[quality] plausible_amount_quantile must be in (0, 1], got {settings.quantile}")
-        positive = (("max_order_line_amount", settings.max_order_line_amount),
-                    ("plausible_amount_multiple", settings.multiple), ("plausible_amount_floor", settings.floor))
-        for name, value in positive:
-            if value is not None and value <= 0:
-                raise ValueError(f"[quality] {name} must be more than 0, got {value}")
-        return settings
-
-
-def _decimal(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError(f"[quality] {name} must be a number, got {value!r}")
-    try:
-        return Decimal(str(value))
-    except ArithmeticError as exc:
-        raise ValueError(f"[quality] {name} must be a number, got {value!r}") from exc
 
 
 @dataclass(frozen=True)

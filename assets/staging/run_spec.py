@@ -12,9 +12,9 @@ import duckdb
 from dagster import MetadataValue
 
 from assets.common.sql import SqlFolder
-from assets.staging.date_order import date_order_setting
-from assets.staging.numbers import NumberColumns, NumberSettings, prepare_number_inputs, record_number_formats
-from assets.staging.plausibility import PlausibilitySettings, derive_amount_bound, record_amount_bound
+from assets.staging.numbers import NumberColumns, prepare_number_inputs, record_number_formats
+from assets.staging.plausibility import derive_amount_bound, record_amount_bound
+from assets.staging.settings import NumberSettings, PlausibilitySettings, date_order_setting
 from assets.staging.specs import NUMBER_COLUMNS, StagingSpec, staging_specs
 from assets.staging.sql_functions import install_sql_functions
 

@@ -160,9 +160,7 @@ SELECT
     crm_timestamp_in(_date_order, opened_at) AS opened_at,
     crm_timestamp_in(_date_order, first_response_at) AS first_response_at,
     crm_timestamp_in(_date_order, resolved_at) AS resolved_at,
-    crm_text(channel) AS channel,
-    crm_text(category) AS category,
-    crm_text(priority) AS priority,
+    crm_text(channel) AS channel, crm_text(category) AS category, crm_text(priority) AS priority,
     crm_text(status) AS status,
     TRY_CAST(crm_number(csat) AS INTEGER) AS csat,
 {% elif kind == "service_nps" %}
@@ -173,9 +171,7 @@ SELECT
     TRY_CAST(crm_number(nps_score) AS INTEGER) AS nps_score,
     crm_text(comment) AS comment,
 {% elif kind == "email_campaigns" %}
-    crm_text(campaign_id) AS campaign_id,
-    crm_text(campaign_name) AS campaign_name,
-    crm_text(subject) AS subject,
+    crm_text(campaign_id) AS campaign_id, crm_text(campaign_name) AS campaign_name, crm_text(subject) AS subject,
     crm_timestamp_in(_date_order, sent_at) AS sent_at,
 {% elif kind == "email_events" %}
     crm_email(email) AS email,
