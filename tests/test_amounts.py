@@ -12,8 +12,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from assets.staging.numbers import NumberSettings
-from assets.staging.plausibility import DEFAULT_FLOOR, PlausibilitySettings, derive_amount_bound
+from assets.staging.plausibility import derive_amount_bound
+from assets.staging.settings import DEFAULT_FLOOR, NumberSettings, PlausibilitySettings
 from assets.staging.specs import SPECS
 from checks.staging.suites import suite_parameters
 from tests.conftest import materialize_layers, paths_under, query

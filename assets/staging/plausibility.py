@@ -24,57 +24,14 @@ from typing import Any
 
 import duckdb
 
-from assets.common.settings import shipped
+from assets.common.sql import SqlFolder
 from assets.common.tables import table_exists
+from assets.staging.settings import DEFAULT_FLOOR, DEFAULT_MULTIPLE, DEFAULT_QUANTILE, PlausibilitySettings
 
-DEFAULT_QUANTILE = float(shipped("quality", "plausible_amount_quantile"))
-DEFAULT_MULTIPLE = Decimal(str(shipped("quality", "plausible_amount_multiple")))
-DEFAULT_FLOOR = Decimal(str(shipped("quality", "plausible_amount_floor")))
 # The quantile always leaves out at least this many of the largest amounts.
 LARGEST_IGNORED = 2
+SQL = SqlFolder(__file__)
 
-AMOUNT_BOUNDS_DDL = """CREATE TABLE IF NOT EXISTS quality.amount_bounds (
-    kind VARCHAR, column_name VARCHAR, bound DECIMAL(38, 2), decided_by VARCHAR, reference DECIMAL(38, 2),
-    quantile DOUBLE, multiple DECIMAL(38, 6), floor DECIMAL(38, 2), positive_amounts BIGINT, rule VARCHAR)"""
-
-
-@dataclass(frozen=True)
-class PlausibilitySettings:
-    """``[quality]``: max_order_line_amount ("auto" or a number), plausible_amount_quantile,
-    plausible_amount_multiple, plausible_amount_floor."""
-
-    max_order_line_amount: Decimal | None = None
-    quantile: float = DEFAULT_QUANTILE
-    multiple: Decimal = DEFAULT_MULTIPLE
-    floor: Decimal = DEFAULT_FLOOR
-
-    @classmethod
-    def from_thresholds(cls, thresholds: Mapping[str, Any] | None) -> PlausibilitySettings:
-        quality = (thresholds or {}).get("quality", {})
-        fixed = quality.get("max_order_line_amount", "auto")
-        settings = cls(
-            max_order_line_amount=None if fixed == "auto" else _decimal(fixed, "max_order_line_amount"),
-            quantile=float(quality.get("plausible_amount_quantile", DEFAULT_QUANTILE)),
-            multiple=_decimal(quality.get("plausible_amount_multiple", DEFAULT_MULTIPLE), "plausible_amount_multiple"),
-            floor=_decimal(quality.get("plausible_amount_floor", DEFAULT_FLOOR), "plausible_amount_floor"),
-        )
-        if not 0 < settings.quantile <= 1:
-            raise ValueError(f"[quality] plausible_amount_quantile must be in (0, 1], got {settings.quantile}")
-        positive = (("max_order_line_amount", settings.max_order_line_amount),
-                    ("plausible_amount_multiple", settings.multiple), ("plausible_amount_floor", settings.floor))
-        for name, value in positive:
-            if value is not None and value <= 0:
-                raise ValueError(f"[quality] {name} must be more than 0, got {value}")
-        return settings
-
-
-def _decimal(value: Any, name: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise ValueError(f"[quality] {name} must be a number, got {value!r}")
-    try:
-        return Decimal(str(value))
-    except ArithmeticError as exc:
-        raise ValueError(f"[quality] {name} must be a number, got {value!r}") from exc
 
 
 @dataclass(frozen=True)
@@ -130,21 +87,16 @@ def amount_bound(settings: PlausibilitySettings, reference: Decimal | None, posi
                        reference, positive_amounts)
 
 
-def derive_amount_bound(conn: duckdb.DuckDBPyConnection, amounts: str, settings: PlausibilitySettings
-                        ) -> AmountBound:
-    """The bound from the settings and the amounts in the relation ``amounts`` (column ``amount``:
-    the current version of every export)."""
+def derive_amount_bound(conn: duckdb.DuckDBPyConnection, amounts: str | Mapping[str, Any],
+                        settings: PlausibilitySettings) -> AmountBound:
+    """The bound from the settings and the amounts: a table with the column ``amount``, or the
+    structure of sql/amount_bound.sql that reads the current version of every export of a kind
+    (``kind``, ``column`` and the number columns' structure)."""
     if settings.max_order_line_amount is not None:
         return amount_bound(settings, reference=None, positive_amounts=0)
-    positive_amounts, reference = conn.execute(
-        f"""WITH ranked AS (
-                SELECT amount, row_number() OVER (ORDER BY amount) AS rank, count(*) OVER () AS n
-                FROM {amounts} WHERE amount > 0
-            )
-            SELECT coalesce(any_value(n), 0),
-                   max(amount) FILTER (WHERE rank = least(ceil(n * $quantile), n - $ignored))
-            FROM ranked""",
-        {"quantile": settings.quantile, "ignored": LARGEST_IGNORED},
+    structure = {"amounts": amounts} if isinstance(amounts, str) else amounts
+    positive_amounts, reference = SQL.run(
+        conn, "amount_bound", structure, quantile=settings.quantile, ignored=LARGEST_IGNORED
     ).fetchone()
     return amount_bound(settings, None if reference is None else Decimal(reference), int(positive_amounts))
 
@@ -152,16 +104,12 @@ def derive_amount_bound(conn: duckdb.DuckDBPyConnection, amounts: str, settings:
 def record_amount_bound(conn: duckdb.DuckDBPyConnection, kind: str, column: str, bound: AmountBound,
                         settings: PlausibilitySettings) -> None:
     """Keep the bound of this build in ``quality.amount_bounds`` (one row per kind and column)."""
-    conn.execute("CREATE SCHEMA IF NOT EXISTS quality")
-    conn.execute(AMOUNT_BOUNDS_DDL)
+    SQL.run(conn, "amount_bounds_table")
     conn.execute("BEGIN TRANSACTION")
     try:
-        conn.execute("DELETE FROM quality.amount_bounds WHERE kind = ? AND column_name = ?", [kind, column])
-        conn.execute(
-            "INSERT INTO quality.amount_bounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [kind, column, bound.value, bound.decided_by, bound.reference, settings.quantile, settings.multiple,
-             settings.floor, bound.positive_amounts, bound.rule],
-        )
+        SQL.run(conn, "amount_bounds", kind=kind, column=column, bound=bound.value, decided_by=bound.decided_by,
+                reference=bound.reference, quantile=settings.quantile, multiple=settings.multiple,
+                floor=settings.floor, positive_amounts=bound.positive_amounts, rule=bound.rule)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

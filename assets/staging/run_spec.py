@@ -11,21 +11,17 @@ from typing import Any
 import duckdb
 from dagster import MetadataValue
 
-from assets.staging.date_order import date_order_setting
-from assets.staging.numbers import (
-    CURRENT_VERSION,
-    NumberColumns,
-    NumberSettings,
-    prepare_number_inputs,
-    record_number_formats,
-)
-from assets.staging.plausibility import PlausibilitySettings, derive_amount_bound, record_amount_bound
+from assets.common.sql import SqlFolder
+from assets.staging.numbers import NumberColumns, prepare_number_inputs, record_number_formats
+from assets.staging.plausibility import derive_amount_bound, record_amount_bound
+from assets.staging.settings import NumberSettings, PlausibilitySettings, date_order_setting
 from assets.staging.specs import NUMBER_COLUMNS, StagingSpec, staging_specs
 from assets.staging.sql_functions import install_sql_functions
 
 # Kinds whose amounts have a plausibility bound, with the amount column.
 BOUNDED_AMOUNTS = {"sales_order_lines": "amount"}
 _METADATA_ROWS = 20
+SQL = SqlFolder(__file__)
 
 
 @dataclass(frozen=True)
@@ -51,8 +47,9 @@ def prepare_staging_run(conn: duckdb.DuckDBPyConnection, kind: str, thresholds: 
     bound = None
     if kind in BOUNDED_AMOUNTS:
         plausibility = PlausibilitySettings.from_thresholds(thresholds)
-        amounts = (f"(SELECT {numbers.value(BOUNDED_AMOUNTS[kind])} AS amount "
-                   f"FROM {NumberColumns(numbers.columns, separator, inputs).source(kind)} {CURRENT_VERSION})")
+        # the amounts of the current version of every export, read as the staging query reads them
+        amounts = {"kind": kind, "column": BOUNDED_AMOUNTS[kind],
+                   **NumberColumns(numbers.columns, separator, inputs).structure()}
         bound = derive_amount_bound(conn, amounts, plausibility)
         record_amount_bound(conn, kind, BOUNDED_AMOUNTS[kind], bound, plausibility)
         metadata["amount_bound"] = MetadataValue.float(float(bound.value))
@@ -63,15 +60,7 @@ def prepare_staging_run(conn: duckdb.DuckDBPyConnection, kind: str, thresholds: 
 def _notable_number_formats(conn: duckdb.DuckDBPyConnection, kind: str) -> str:
     """The columns where the decision mattered and was not simply '.' by their own evidence: decimal
     commas, undecided columns, and ambiguous values read by the setting, the file or the default."""
-    rows = conn.execute(
-        """SELECT source_file, sheet, column_name, coalesce(decimal_separator, 'undecided'), decided_by,
-                  dot_evidence, comma_evidence, ambiguous_values, count(*) OVER () AS notable
-           FROM quality.number_formats
-           WHERE kind = ? AND dot_evidence + comma_evidence + ambiguous_values > 0
-             AND (decimal_separator IS DISTINCT FROM '.' OR (ambiguous_values > 0 AND decided_by <> 'column evidence'))
-           ORDER BY source_file, sheet NULLS FIRST, column_name LIMIT ?""",
-        [kind, _METADATA_ROWS],
-    ).fetchall()
+    rows = SQL.rows(conn, "notable_number_formats", kind=kind, limit=_METADATA_ROWS)
     if not rows:
         return "Every number column reads with '.' as decimal separator, as its own values show."
     lines = ["| file | column | decimal separator | decided by | only '.' | only ',' | ambiguous |",

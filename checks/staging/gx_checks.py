@@ -26,12 +26,15 @@ from dagster import (
 )
 
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import SqlFolder
 from assets.staging.plausibility import recorded_amount_bound
 from assets.staging.run_spec import BOUNDED_AMOUNTS
 from assets.staging.specs import SPECS
 from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
 from checks.staging.gx import read_frames, validate
 from checks.staging.suites import Expectation, suite_for, suite_parameters
+
+SQL = SqlFolder(__file__)
 
 # Measured 2026-11-22 on the 2-core development machine (load ~1.3 from other jobs) with
 # staging.sales_order_lines of 1,992,254 rows (python -m pipelines.tools.sample_data --customers 100000):
@@ -75,10 +78,7 @@ def _description(kind: str, blocking: bool, expectations: tuple[Expectation, ...
 
 def _null_locations(conn: duckdb.DuckDBPyConnection, table: str, column: str) -> tuple[str, ...]:
     """Where the rows without a value came from: export file, sheet and row."""
-    rows = conn.execute(
-        f'SELECT _source_file, _sheet, _row_number FROM {table} WHERE "{column}" IS NULL '
-        f"ORDER BY _source_file, _sheet, _row_number LIMIT {SAMPLE_LIMIT}"
-    ).fetchall()
+    rows = SQL.rows(conn, "null_locations", {"table": table, "column": column}, limit=SAMPLE_LIMIT)
     return masked_samples(
         (f"{file}{f' [{sheet}]' if sheet else ''} row {row}" for file, sheet, row in rows), column=None
     )

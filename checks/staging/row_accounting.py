@@ -3,22 +3,11 @@
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
 from assets.common.resources import Warehouse
-from assets.staging.build import file_join
+from assets.common.sql import SqlFolder
 from assets.staging.specs import SPECS
 
-RECOMPUTE_SQL = """
-SELECT
-    (SELECT coalesce(sum(rows_read), 0) FROM raw.load_log WHERE kind = $kind) AS rows_read,
-    (SELECT count(*) FROM staging.{kind}) AS rows_staged,
-    (SELECT count(*) FROM (SELECT DISTINCT source_file, sheet, row_number, loaded_at
-                           FROM quality.quarantine WHERE kind = $kind)) AS rows_quarantined,
-    (SELECT duplicates_collapsed FROM quality.reconciliation WHERE kind = $kind) AS duplicates_collapsed,
-    (SELECT count(*) FROM raw.{kind}) AS raw_rows,
-    (SELECT count(*) FROM quality.quarantine WHERE kind = $kind AND stage = 'ingest') AS malformed_rows,
-    (SELECT coalesce(sum(rows_read), 0) FROM raw.load_log
-      WHERE kind = $kind AND status = 'duplicate_delivery') AS duplicate_delivery_rows
-"""
-
+# sql/rows_reconcile.sql and sql/rows_reconcile_by_file.sql: the accounting recomputed, per kind and per file.
+SQL = SqlFolder(__file__)
 
 def build_reconciliation_check(kind: str) -> AssetChecksDefinition:
     """ERROR check: rows read = rows staged + rows quarantined + duplicates collapsed."""
@@ -37,7 +26,7 @@ def build_reconciliation_check(kind: str) -> AssetChecksDefinition:
     )
     def _check(warehouse: Warehouse) -> AssetCheckResult:
         with warehouse.connect() as conn:
-            row = conn.execute(RECOMPUTE_SQL.format(kind=kind), {"kind": kind}).fetchone()
+            row = SQL.run(conn, "rows_reconcile", {"kind": kind}, kind=kind).fetchone()
         read, staged, quarantined, collapsed, raw_rows, malformed, duplicate_rows = (int(v or 0) for v in row)
         balanced = read == staged + quarantined + collapsed
         raw_matches_log = raw_rows + malformed + duplicate_rows == read
@@ -60,42 +49,6 @@ def build_reconciliation_check(kind: str) -> AssetChecksDefinition:
 
 
 RECONCILIATION_CHECKS = [build_reconciliation_check(kind) for kind in SPECS]
-
-
-# Per (file, sheet) of one kind, recomputed from the load log, the rejections, the staging table,
-# the quarantine and the raw table, beside what quality.reconciliation_by_file says.
-BY_FILE_RECOMPUTE_SQL = """
-WITH log AS (
-    SELECT source_file, sheet, coalesce(sum(rows_read) FILTER (status = 'loaded'), 0) AS loaded,
-           coalesce(sum(rows_read) FILTER (status = 'duplicate_delivery'), 0) AS duplicates
-    FROM raw.load_log WHERE kind = $kind GROUP BY ALL
-),
-rejected AS (
-    SELECT source_file, sheet, coalesce(sum(rows_rejected), 0) AS n FROM quality.file_rejections
-    WHERE coalesce(kind, 'unknown') = $kind GROUP BY ALL
-),
-staged AS (SELECT _source_file AS source_file, _sheet AS sheet, count(*) AS n FROM staging.{kind} GROUP BY ALL),
-raw_rows AS (SELECT _source_file AS source_file, _sheet AS sheet, count(*) AS n FROM raw.{kind} GROUP BY ALL),
-quarantined AS (
-    SELECT source_file, sheet, count(*) AS n, count(*) FILTER (stage = 'ingest') AS ingest
-    FROM (SELECT source_file, sheet, row_number, loaded_at, min(stage) AS stage FROM quality.quarantine
-          WHERE kind = $kind GROUP BY ALL)
-    GROUP BY ALL
-),
-files AS (SELECT source_file, sheet FROM log UNION SELECT source_file, sheet FROM rejected)
-SELECT f.source_file, f.sheet,
-       coalesce(l.loaded, 0) + coalesce(l.duplicates, 0) + coalesce(r.n, 0) AS rows_read,
-       coalesce(s.n, 0) AS rows_staged, coalesce(q.n, 0) AS rows_quarantined, coalesce(r.n, 0) AS rows_rejected,
-       b.rows_collapsed, b.rows_read AS table_read, b.rows_staged AS table_staged,
-       b.rows_quarantined AS table_quarantined, b.rows_rejected AS table_rejected,
-       coalesce(w.n, 0) + coalesce(q.ingest, 0) = coalesce(l.loaded, 0) AS raw_matches_log
-FROM files f
-{joins}
-ORDER BY f.source_file, f.sheet NULLS FIRST
-"""
-BY_FILE_CHECK_JOINS = "\n".join(file_join(relation, alias) for relation, alias in (
-    ("log", "l"), ("rejected", "r"), ("staged", "s"), ("raw_rows", "w"), ("quarantined", "q"),
-    ("(SELECT * FROM quality.reconciliation_by_file WHERE kind = $kind)", "b")))
 
 
 def _file_problems(rows: list[tuple]) -> list[str]:
@@ -134,8 +87,7 @@ def build_file_reconciliation_check(kind: str) -> AssetChecksDefinition:
     )
     def _check(warehouse: Warehouse) -> AssetCheckResult:
         with warehouse.connect() as conn:
-            recompute = BY_FILE_RECOMPUTE_SQL.format(kind=kind, joins=BY_FILE_CHECK_JOINS)
-            rows = conn.execute(recompute, {"kind": kind}).fetchall()
+            rows = SQL.rows(conn, "rows_reconcile_by_file", {"kind": kind}, kind=kind)
         problems = _file_problems(rows)
         return AssetCheckResult(
             passed=not problems,

@@ -26,7 +26,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from assets.staging.plausibility import DEFAULT_FLOOR, PlausibilitySettings
+from assets.staging.settings import DEFAULT_FLOOR, PlausibilitySettings
 from assets.staging.specs import SPECS
 
 # Plausibility bound of one sales order line's amount, in CNY, when neither the settings file

@@ -97,8 +97,7 @@ def test_every_settings_model_takes_its_defaults_from_the_shipped_file():
     from assets.analytics.recommendations.settings import RecommendationSettings
     from assets.analytics.rfm.settings import RfmSettings
     from assets.ingest.settings import IngestSettings
-    from assets.staging.numbers import NumberSettings
-    from assets.staging.plausibility import PlausibilitySettings
+    from assets.staging.settings import NumberSettings, PlausibilitySettings
 
     shipped = load_thresholds()
     assert ChurnSettings() == ChurnSettings.from_thresholds(shipped)
