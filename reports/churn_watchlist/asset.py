@@ -6,12 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 from assets.common.tables import column_names, table_exists
-from reports.common.outcome import build_report
+from reports.common.outcome import build_report, report_asset
 from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.common.prediction_status import CLV as CLV_STATUS
 from reports.common.prediction_status import is_failed, notices, prediction_statuses
@@ -182,10 +182,10 @@ def render_churn_watchlist_pages(
     return render_pages(STEM, "churn_watchlist.html.j2", as_of, generated_at, currency_symbol, context)
 
 
-@asset(
-    key=["reports", STEM],
-    group_name="reports",
+@report_asset(
+    STEM,
     kinds={"html"},
+    shows_predictions=True,
     deps=[AssetKey(["analytics", "churn_scores"]), AssetKey(["analytics", "next_best_actions"]),
           AssetKey(["analytics", "key_accounts"])],
 )
@@ -205,12 +205,5 @@ def churn_watchlist_report(
     reason from analytics.next_best_actions ("no playbook action" when the customer is not on that
     list). Control-group customers are listed with the action "control group — no action (measuring
     effect)" and a badge, so managers do not contact them. Sort and filter (owner, risk tier,
-    action) in the page; prints on A4 landscape.
-
-    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
-    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
-
-    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
-    `reports/churn_watchlist` in quality.asset_status (check `churn_watchlist_built_as_configured` turns red)
-    and the asset still succeeds, so the other reports and the index are written."""
+    action) in the page; prints on A4 landscape."""
     return build_report(context, STEM, warehouse, settings, render_churn_watchlist_pages)

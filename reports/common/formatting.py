@@ -71,11 +71,12 @@ class Formatter:
         return f"{float(relative) * 100:+.{decimals}f}%"
 
     def date(self, value: date | datetime | None) -> str:
+        """The day and its month: 2026年6月5日 / 5 Jun 2026."""
         if value is None:
             return MISSING
         if self.language == "zh":
-            return f"{value.year}年{value.month}月{value.day}日"
-        return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+            return f"{self.month(value)}{value.day}日"
+        return f"{value.day} {self.month(value)}"
 
     def month(self, value: date | None) -> str:
         if value is None:

@@ -12,6 +12,7 @@ warehouse that cannot be reached does not stop the page from being written.
 
 from __future__ import annotations
 
+import inspect
 import time
 import traceback
 from collections.abc import Callable
@@ -20,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, MetadataValue
+from dagster import asset as dagster_asset
 
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.status import AssetStatus, failure_status, ok_status, record_status
@@ -33,6 +35,10 @@ from reports.common.table_reports import render_pages
 # render(conn, as_of, generated_at, currency_symbol, thresholds) → {language: html}
 Renderer = Callable[[duckdb.DuckDBPyConnection, date, datetime, str, dict[str, Any]], dict[str, str]]
 DEFAULT_LANGUAGE = ReportSettings.default_language
+# The paragraph a report asset that shows churn, CLV or value-at-risk figures ends its description with.
+PREDICTIONS_NOTE = ("Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the "
+                    "prediction\nrecorded in quality.asset_status is shown above it; where the prediction failed, "
+                    "instead of it.")
 
 FAILED_PAGE = {
     "zh": {"heading": "本次运行未能生成此报告",
@@ -124,3 +130,24 @@ def build_report(context: AssetExecutionContext, stem: str, warehouse: Warehouse
         "message": MetadataValue.text(status.message_en),
         "render_seconds": MetadataValue.float(round(time.perf_counter() - started, 2)),
     })
+
+
+def failure_note(stem: str) -> str:
+    """The last paragraph of every report asset's description: what ``build_report`` does on a failure."""
+    return (f"If gathering the data or rendering fails, the pages say so and why, the failure is recorded as\n"
+            f"`{report_asset_name(stem)}` in quality.asset_status (check `{stem}_built_as_configured` turns red)\n"
+            f"and the asset still succeeds, so the other reports and the index are written.")
+
+
+def report_asset(stem: str, *, kinds: set[str], deps: list[Any],
+                 shows_predictions: bool = False) -> Callable[[Callable[..., MaterializeResult]], AssetsDefinition]:
+    """The asset ``reports/<stem>`` (group ``reports``) of a function that builds it with ``build_report``;
+    its description is the function's docstring followed by ``PREDICTIONS_NOTE`` (when the report
+    ``shows_predictions``) and ``failure_note(stem)``."""
+    notes = [PREDICTIONS_NOTE] if shows_predictions else []
+
+    def decorate(fn: Callable[..., MaterializeResult]) -> AssetsDefinition:
+        fn.__doc__ = "\n\n".join([inspect.cleandoc(fn.__doc__ or ""), *notes, failure_note(stem)])
+        return dagster_asset(key=["reports", stem], group_name="reports", kinds=kinds, deps=deps)(fn)
+
+    return decorate

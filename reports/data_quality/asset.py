@@ -8,7 +8,7 @@ from typing import Any
 
 import duckdb
 import plotly.graph_objects as go
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 
 from assets.analytics import ANALYTICS_ASSETS
 from assets.common.resources import PipelineSettings, Warehouse
@@ -18,7 +18,7 @@ from assets.ingest.asset import RAW_ASSETS
 from assets.staging.asset import STAGING_ASSETS
 from reports.common.charts import chart_html, label, plotly_script
 from reports.common.formatting import Formatter
-from reports.common.outcome import build_report
+from reports.common.outcome import build_report, report_asset
 from reports.common.queries import query_dicts
 from reports.common.settings import ReportSettings, report_settings
 from reports.common.shareable import shareable_text
@@ -298,9 +298,8 @@ def render_data_quality_pages(
     return render_pages(STEM, "data_quality.html.j2", as_of, generated_at, currency_symbol, context)
 
 
-@asset(
-    key=["reports", STEM],
-    group_name="reports",
+@report_asset(
+    STEM,
     kinds={"html", "plotly"},
     # The quality tables are written by the ingest (load log, file rejections, quarantine), staging
     # (quarantine, reconciliation) and scorecard assets; validation results by the checks of every
@@ -324,9 +323,5 @@ def data_quality_report(
     at `[reports] quality_score_good` (98%) and `quality_score_warn` (90%); row reconciliation
     (quality.reconciliation) with whether read = staged + quarantined + collapsed; rejected files
     (quality.file_rejections); and raw.load_log per export kind. Check results recorded later in the
-    same run appear the next time the report is built.
-
-    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
-    `reports/data_quality` in quality.asset_status (check `data_quality_built_as_configured` turns red)
-    and the asset still succeeds, so the other reports and the index are written."""
+    same run appear the next time the report is built."""
     return build_report(context, STEM, warehouse, settings, render_data_quality_pages)

@@ -5,13 +5,13 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 from assets.common.tables import column_names, table_exists
 from assets.common.vocabulary import KEY_GRADES
-from reports.common.outcome import build_report
+from reports.common.outcome import build_report, report_asset
 from reports.common.prediction_status import CHURN_SCORES as CHURN_STATUS
 from reports.common.prediction_status import CLV as CLV_STATUS
 from reports.common.prediction_status import is_failed, notices, prediction_statuses
@@ -163,10 +163,10 @@ def render_key_accounts_pages(
     return render_pages(STEM, "key_accounts.html.j2", as_of, generated_at, currency_symbol, context)
 
 
-@asset(
-    key=["reports", STEM],
-    group_name="reports",
+@report_asset(
+    STEM,
     kinds={"html"},
+    shows_predictions=True,
     deps=[AssetKey(["analytics", "key_accounts"]), AssetKey(["analytics", "churn_scores"])],
 )
 def key_accounts_report(
@@ -186,12 +186,5 @@ def key_accounts_report(
     page says when the list is cut); the first `[reports] key_accounts_page_size` (500) matching rows
     are shown, "show more" / "show all" reveal the rest, so a long list still opens in under 3 s.
     In the page: click a header to sort, filter by text (company /
-    owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape.
-
-    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
-    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
-
-    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
-    `reports/key_accounts` in quality.asset_status (check `key_accounts_built_as_configured` turns red)
-    and the asset still succeeds, so the other reports and the index are written."""
+    owner / industry), grade, owner, risk tier and "follow-up overdue only"; prints on A4 landscape."""
     return build_report(context, STEM, warehouse, settings, render_key_accounts_pages)

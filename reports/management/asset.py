@@ -5,7 +5,7 @@ from typing import Any
 
 import duckdb
 import plotly.graph_objects as go
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult
 from plotly.subplots import make_subplots
 
 from assets.common.resources import PipelineSettings, Warehouse
@@ -13,7 +13,7 @@ from assets.ingest.asset import RAW_ASSETS
 from assets.staging.asset import STAGING_ASSETS
 from reports.common.charts import PALETTE, chart_html, label, plotly_script
 from reports.common.formatting import Formatter
-from reports.common.outcome import build_report
+from reports.common.outcome import build_report, report_asset
 from reports.common.page import page_context
 from reports.common.prediction_status import CHURN_MODELS, CHURN_SCORES, CLV, is_failed, notices, prediction_statuses
 from reports.common.rendering import template_environment
@@ -532,10 +532,10 @@ TABLES_READ = (
 )
 
 
-@asset(
-    key=["reports", STEM],
-    group_name="reports",
+@report_asset(
+    STEM,
     kinds={"html", "plotly"},
+    shows_predictions=True,
     # raw.load_log is written by the raw assets, quality.quarantine by raw and staging assets.
     deps=[AssetKey(list(key)) for key in TABLES_READ]
     + [key for assets_def in [*RAW_ASSETS, *STAGING_ASSETS] for key in assets_def.keys],
@@ -565,12 +565,5 @@ def management_report(
        most often and its last measured lift; the lift of the latest fully measured action list.
     7. Methodology: definitions with the numbers of the settings file.
 
-    Everything is aggregated in SQL (no per-customer data on the page, no contact details).
-
-    Predictions: where a churn, CLV or value-at-risk figure comes from a fallback, the sentence the prediction
-    recorded in quality.asset_status is shown above it; where the prediction failed, instead of it.
-
-    If gathering the data or rendering fails, the pages say so and why, the failure is recorded as
-    `reports/management` in quality.asset_status (check `management_built_as_configured` turns red)
-    and the asset still succeeds, so the other reports and the index are written."""
+    Everything is aggregated in SQL (no per-customer data on the page, no contact details)."""
     return build_report(context, STEM, warehouse, settings, render_management_pages)

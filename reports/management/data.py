@@ -8,6 +8,7 @@ no rows: the report then says "no data from this source" instead of drawing a ch
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -52,6 +53,12 @@ def _rows(conn: duckdb.DuckDBPyConnection, name: str, structure: dict[str, Any] 
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _in_order(rows: list[dict[str, Any]], column: str, order: Sequence[str]) -> list[dict[str, Any]]:
+    """The rows by where their ``column`` value stands in ``order``; values not in it last, alphabetically."""
+    rank = {value: i for i, value in enumerate(order)}
+    return sorted(rows, key=lambda r: (rank.get(r[column], len(rank)), str(r[column])))
 
 
 # --- (a) executive summary -------------------------------------------------------------------------
@@ -154,17 +161,13 @@ def quarantine_counts(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 def value_tiers(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """RFM value tiers (high, normal, low): customers, revenue, share of customers and of revenue."""
-    rows = _rows(conn, "value_tiers", tables=("analytics.rfm",))
-    order = {t: i for i, t in enumerate(VALUE_TIER_ORDER)}
-    return sorted(rows, key=lambda r: (order.get(r["value_tier"], 99), str(r["value_tier"])))
+    return _in_order(_rows(conn, "value_tiers", tables=("analytics.rfm",)), "value_tier", VALUE_TIER_ORDER)
 
 
 def rfm_segments(conn: duckdb.DuckDBPyConnection, segment_order: list[str] | None = None) -> list[dict[str, Any]]:
     """RFM segments: customers, revenue and revenue share, in the settings' rule order (unknown names
     last, alphabetically)."""
-    rows = _rows(conn, "rfm_segments", tables=("analytics.rfm",))
-    order = {s: i for i, s in enumerate(segment_order or [])}
-    return sorted(rows, key=lambda r: (order.get(r["segment"], len(order)), str(r["segment"])))
+    return _in_order(_rows(conn, "rfm_segments", tables=("analytics.rfm",)), "segment", segment_order or [])
 
 
 def cluster_profiles(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -174,9 +177,7 @@ def cluster_profiles(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
 
 def lifecycle_current(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Customers per lifecycle stage in the current snapshot, in lifecycle order."""
-    rows = _rows(conn, "lifecycle_current", tables=("analytics.lifecycle",))
-    order = {s: i for i, s in enumerate(LIFECYCLE_ORDER)}
-    return sorted(rows, key=lambda r: (order.get(r["stage"], 99), str(r["stage"])))
+    return _in_order(_rows(conn, "lifecycle_current", tables=("analytics.lifecycle",)), "stage", LIFECYCLE_ORDER)
 
 
 def lifecycle_flows(conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
