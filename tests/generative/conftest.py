@@ -56,13 +56,17 @@ def scratch() -> Iterator[Path]:
 
 
 @pytest.fixture(scope="session")
-def fast_pipeline(scratch: Path) -> FastPipeline:
-    return FastPipeline(scratch / "session")
+def fast_pipeline(scratch: Path) -> Iterator[FastPipeline]:
+    pipeline = FastPipeline(scratch / "session")
+    yield pipeline
+    pipeline.release()
 
 
 @pytest.fixture(scope="session")
-def fully_checked_pipeline(scratch: Path) -> FastPipeline:
+def fully_checked_pipeline(scratch: Path) -> Iterator[FastPipeline]:
     """The fast pipeline running every check except the advisory Great Expectations suites (the
     invariant checks of core and analytics included, blocking or not): for the regression tests."""
     checks = [c for c in ALL_CHECKS if not any(spec.name == "gx_advisory" for spec in c.check_specs)]
-    return FastPipeline(scratch / "fully-checked", checks)
+    pipeline = FastPipeline(scratch / "fully-checked", checks)
+    yield pipeline
+    pipeline.release()
