@@ -20,7 +20,7 @@ import duckdb
 from assets.analytics.actions.logic import NBA_TABLE, control_parameters
 from assets.analytics.actions.settings import CONTROL_ACTION, ActionSettings
 from assets.common.sql import SqlFolder
-from checks.common.results import Outcome
+from checks.common.results import Outcome, counted_outcome
 from checks.common.running import invariant_check, query_outcome
 
 SQL = SqlFolder(__file__)
@@ -64,10 +64,9 @@ def control_share_outcomes(conn: duckdb.DuckDBPyConnection, settings: ActionSett
         f"SELECT count(*), count(*) FILTER (WHERE is_control) FROM {NBA_TABLE}").fetchall()[0]
     share = settings.control_share
     if rows < MIN_LIST_FOR_SHARE:
-        return [Outcome(
-            expectation="expect_control_share_near_setting", column="is_control",
-            description=f"not evaluated: {rows} customers on the list, fewer than {MIN_LIST_FOR_SHARE}",
-            success=True, element_count=int(rows), unexpected_count=0, unexpected_percent=0.0,
+        return [counted_outcome(
+            "expect_control_share_near_setting", "is_control",
+            f"not evaluated: {rows} customers on the list, fewer than {MIN_LIST_FOR_SHARE}", total=rows, failing=0,
         )]
     tolerance = SHARE_TOLERANCE_SE * math.sqrt(share * (1 - share) / rows)
     found = control / rows

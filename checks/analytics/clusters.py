@@ -14,7 +14,7 @@ import duckdb
 from dagster import AssetKey
 
 from assets.common.sql import SqlFolder
-from checks.common.results import Outcome
+from checks.common.results import Outcome, within_tolerance_outcome
 from checks.common.running import invariant_check, query_outcome
 
 SHARE_TOLERANCE = 1e-6
@@ -53,13 +53,9 @@ def profile_outcomes(conn: duckdb.DuckDBPyConnection) -> list[Outcome]:
                       "each profile's customers equals its rows in analytics.clusters (one profile per cluster)",
                       profiles, QUERIES["profile_count_differs"]),
     ]
-    expected = 1.0 if clustered else 0.0
-    ok = abs(float(share_sum) - expected) <= SHARE_TOLERANCE
-    outcomes.append(Outcome(
-        expectation="expect_shares_sum_to_1", column="share",
-        description="cluster shares add up to 100%" if clustered else "no customers: no shares",
-        success=ok, element_count=int(profiles), unexpected_count=0 if ok else 1,
-        samples=() if ok else (f"{float(share_sum):.9f}",),
+    outcomes.append(within_tolerance_outcome(
+        "expect_shares_sum_to_1", "share", "cluster shares add up to 100%" if clustered else "no customers: no shares",
+        element_count=profiles, value=share_sum, expected=1.0 if clustered else 0.0, tolerance=SHARE_TOLERANCE,
     ))
     return outcomes
 

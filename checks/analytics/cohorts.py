@@ -12,55 +12,33 @@ import duckdb
 from dagster import AssetKey
 
 from assets.common.sql import SqlFolder
-from checks.analytics.lifecycle import outcome_of
 from checks.common.results import Outcome
-from checks.common.running import invariant_check
+from checks.common.running import invariant_check, query_outcome
 
 SQL = SqlFolder(__file__)
-_ROWS = "SELECT count(*) FROM analytics.cohort_retention"
 
 
 def cohort_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:
     """The cohort table's invariants, reconciled with core.orders up to ``as_of``."""
     params = {"as_of": as_of}
-    failing = SQL.named("cohorts")
+    queries = SQL.named("cohorts")
+    month_zero_rows, rows, cohorts = (conn.execute(queries[name]).fetchone()[0]
+                                      for name in ("month_zero_rows", "rows", "cohorts"))
     return [
-        outcome_of(
-            conn,
-            expectation="expect_month_zero_to_be_fully_retained",
-            column="customer_retention",
-            description="at months_since 0, active_customers = cohort_customers, customer_retention = 1 and "
-                        "revenue_retention = 1 (empty when the month-0 revenue is 0)",
-            total_sql="SELECT count(*) FROM analytics.cohort_retention WHERE months_since = 0",
-            failing_sql=failing["month_zero_not_fully_retained"],
-        ),
-        outcome_of(
-            conn,
-            expectation="expect_customer_retention_to_be_between_0_and_1",
-            column="customer_retention",
-            description="0 ≤ active_customers ≤ cohort_customers and customer_retention = active ÷ cohort",
-            total_sql=_ROWS,
-            failing_sql=failing["retention_out_of_range"],
-        ),
-        outcome_of(
-            conn,
-            expectation="expect_one_row_per_month_up_to_as_of",
-            column="months_since",
-            description="every cohort has exactly the months_since 0, 1, … up to the as-of month",
-            total_sql="SELECT count(DISTINCT cohort_month) FROM analytics.cohort_retention",
-            failing_sql=failing["months_missing_or_extra"],
-            parameters=params,
-        ),
-        outcome_of(
-            conn,
-            expectation="expect_cohorts_to_reconcile_with_orders",
-            column="cohort_customers, revenue",
-            description="Σ cohort_customers = customers with a completed order up to the as-of date, and "
-                        "Σ revenue = their completed revenue up to the as-of date (core.orders)",
-            total_sql="SELECT 2",
-            failing_sql=failing["cohorts_not_reconciled"],
-            parameters=params,
-        ),
+        query_outcome(conn, "expect_month_zero_to_be_fully_retained", "customer_retention",
+                      "at months_since 0, active_customers = cohort_customers, customer_retention = 1 and "
+                      "revenue_retention = 1 (empty when the month-0 revenue is 0)",
+                      month_zero_rows, queries["month_zero_not_fully_retained"], sort_samples=False),
+        query_outcome(conn, "expect_customer_retention_to_be_between_0_and_1", "customer_retention",
+                      "0 ≤ active_customers ≤ cohort_customers and customer_retention = active ÷ cohort",
+                      rows, queries["retention_out_of_range"], sort_samples=False),
+        query_outcome(conn, "expect_one_row_per_month_up_to_as_of", "months_since",
+                      "every cohort has exactly the months_since 0, 1, … up to the as-of month",
+                      cohorts, queries["months_missing_or_extra"], params, sort_samples=False),
+        query_outcome(conn, "expect_cohorts_to_reconcile_with_orders", "cohort_customers, revenue",
+                      "Σ cohort_customers = customers with a completed order up to the as-of date, and "
+                      "Σ revenue = their completed revenue up to the as-of date (core.orders)",
+                      2, queries["cohorts_not_reconciled"], params, sort_samples=False),
     ]
 
 

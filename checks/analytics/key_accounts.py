@@ -24,7 +24,7 @@ from assets.analytics.key_accounts.settings import KeyAccountSettings
 from assets.common.masking import RAW_EMAIL_PATTERN, RAW_PHONE_PATTERNS
 from assets.common.sql import SqlFolder
 from assets.common.vocabulary import GRADES
-from checks.common.results import SAMPLE_LIMIT, Outcome
+from checks.common.results import SAMPLE_LIMIT, Outcome, counted_outcome
 from checks.common.running import invariant_check
 
 KEY_ACCOUNTS = "analytics.key_accounts"
@@ -36,12 +36,8 @@ QUERIES = SQL.named("key_accounts")
 
 def _outcome(expectation: str, column: str | None, description: str, total: int, bad: int,
              samples: list) -> Outcome:
-    return Outcome(
-        expectation=expectation, column=column, description=description, success=bad == 0,
-        element_count=int(total), unexpected_count=int(bad),
-        unexpected_percent=100.0 * bad / total if total else 0.0,
-        samples=tuple(str(s) for s in samples[:SAMPLE_LIMIT]),
-    )
+    return counted_outcome(expectation, column, description, total=total, failing=bad,
+                           samples=tuple(str(s) for s in samples[:SAMPLE_LIMIT]))
 
 
 def graded_once_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcome]:

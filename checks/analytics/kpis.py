@@ -24,7 +24,7 @@ from dagster import AssetKey
 from assets.analytics.kpis.logic import KPI_NAMES
 from assets.analytics.kpis.settings import churn_days_from
 from assets.common.sql import SqlFolder
-from checks.common.results import Outcome, masked_samples
+from checks.common.results import Outcome, counted_outcome, masked_samples
 from checks.common.running import invariant_check, query_outcome
 
 SQL = SqlFolder(__file__)
@@ -74,17 +74,10 @@ def spot_check_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date, churn_days
             elif not _close(table[name], expected):
                 checked[name].append(f"{month:%Y-%m}: table {table[name]} ≠ recomputed {expected}")
     return [
-        Outcome(
-            expectation=f"expect_{name}_to_match_core_order_lines",
-            column=name,
-            description=f"{name} of the latest complete month and the as-of month equals its recomputation "
+        counted_outcome(f"expect_{name}_to_match_core_order_lines", name,
+                        f"{name} of the latest complete month and the as-of month equals its recomputation "
                         "from core.order_lines",
-            success=not failures,
-            element_count=len(months),
-            unexpected_count=len(failures),
-            unexpected_percent=100.0 * len(failures) / len(months),
-            samples=masked_samples(failures, column=None),
-        )
+                        total=len(months), failing=len(failures), samples=masked_samples(failures, column=None))
         for name, failures in checked.items()
     ]
 
@@ -118,13 +111,9 @@ def consistency_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[O
     total = conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0]
     queries = SQL.named("kpis")
     values = {"as_of": as_of, "kpi_names": list(KPI_NAMES)}
-    outcomes = []
-    for expectation, column, description in CONSISTENCY_RULES:
-        sql = queries[expectation]
-        wanted = conn.extract_statements(sql)[0].named_parameters
-        outcomes.append(query_outcome(conn, expectation, column, description, total=total, failing_sql=sql,
-                                      params={key: value for key, value in values.items() if key in wanted}))
-    return outcomes
+    return [query_outcome(conn, expectation, column, description, total=total, failing_sql=queries[expectation],
+                          params=values)
+            for expectation, column, description in CONSISTENCY_RULES]
 
 
 # --- the checks ----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from dagster import AssetKey
 from assets.analytics.recommendations.logic import has_order_lines
 from assets.analytics.recommendations.settings import RecommendationSettings
 from assets.common.sql import SqlFolder
-from checks.common.results import Outcome
+from checks.common.results import Outcome, counted_outcome
 from checks.common.running import invariant_check, query_outcome
 
 TABLE = "analytics.recommendations"
@@ -62,9 +62,8 @@ def recent_purchase_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date,
     description = (f"no customer is recommended a sku it bought in the {days} days up to the as-of date "
                    "(recommendations.exclude_recent_days)")
     if not has_order_lines(conn):
-        return [Outcome(expectation="expect_no_recent_purchase_recommended", column="sku",
-                        description=description + "; core.order_lines does not exist", success=True,
-                        element_count=rows, unexpected_count=0, unexpected_percent=0.0)]
+        return [counted_outcome("expect_no_recent_purchase_recommended", "sku",
+                                description + "; core.order_lines does not exist", total=rows, failing=0)]
     return [query_outcome(
         conn, expectation="expect_no_recent_purchase_recommended", column="sku", description=description,
         total=rows, params={"as_of": as_of, "exclude_recent_days": days},

@@ -18,7 +18,7 @@ from dagster import AssetKey
 
 from assets.analytics.rfm.settings import RfmSettings
 from assets.common.sql import SqlFolder
-from checks.common.results import Outcome
+from checks.common.results import Outcome, comparison_outcome, within_tolerance_outcome
 from checks.common.running import invariant_check, query_outcome
 
 SHARE_TOLERANCE = 1e-6
@@ -73,22 +73,20 @@ def share_outcomes(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> li
     has_revenue = rows > 0 and total_revenue > 0
     expected = 1.0 if has_revenue else 0.0
     what = "100%" if has_revenue else "0 (no revenue in the window)"
-    outcomes = []
-    for expectation, column, value, description in (
-        ("expect_revenue_shares_sum_to_1", "revenue_share", share_sum, f"revenue shares add up to {what}"),
-        ("expect_cumulative_share_ends_at_1", "cumulative_revenue_share", last_cumulative,
-         f"the cumulative revenue share of the last customer is {what}"),
-    ):
-        ok = abs(float(value) - expected) <= SHARE_TOLERANCE
-        outcomes.append(Outcome(expectation=expectation, column=column, description=description, success=ok,
-                                element_count=int(rows), unexpected_count=0 if ok else 1,
-                                samples=() if ok else (f"{float(value):.9f}",)))
+    outcomes = [
+        within_tolerance_outcome(expectation, column, description, element_count=rows, value=value,
+                                 expected=expected, tolerance=SHARE_TOLERANCE)
+        for expectation, column, value, description in (
+            ("expect_revenue_shares_sum_to_1", "revenue_share", share_sum, f"revenue shares add up to {what}"),
+            ("expect_cumulative_share_ends_at_1", "cumulative_revenue_share", last_cumulative,
+             f"the cumulative revenue share of the last customer is {what}"),
+        )
+    ]
     ok = not has_revenue or float(a_share) >= settings.abc_a_share - SHARE_TOLERANCE
-    outcomes.append(Outcome(
-        expectation="expect_class_a_covers_threshold", column="abc_class",
-        description=f"class A customers bring at least {settings.abc_a_share:.0%} of revenue (rfm.abc_a_share)",
-        success=ok, element_count=int(rows), unexpected_count=0 if ok else 1,
-        samples=() if ok else (f"A share {float(a_share):.6f}",),
+    outcomes.append(comparison_outcome(
+        "expect_class_a_covers_threshold", "abc_class",
+        f"class A customers bring at least {settings.abc_a_share:.0%} of revenue (rfm.abc_a_share)",
+        element_count=rows, failure=None if ok else f"A share {float(a_share):.6f}",
     ))
     return outcomes
 

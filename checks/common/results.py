@@ -75,6 +75,33 @@ def masked_samples(values: Iterable[Any], column: str | None, limit: int = SAMPL
     return tuple(seen)
 
 
+def counted_outcome(expectation: str, column: str | None, description: str, *, total: int, failing: int,
+                    samples: tuple[str, ...] = ()) -> Outcome:
+    """The outcome of ``failing`` elements out of the ``total`` checked (their share in percent, 0 when
+    nothing was checked): it succeeds when none fails. ``samples`` describe failing elements."""
+    return Outcome(expectation=expectation, column=column, description=description, success=failing == 0,
+                   element_count=int(total), unexpected_count=int(failing),
+                   unexpected_percent=100.0 * failing / total if total else 0.0, samples=samples)
+
+
+def comparison_outcome(expectation: str, column: str | None, description: str, *, element_count: int,
+                       failure: str | None) -> Outcome:
+    """The outcome of one comparison of a figure of the table with what it should be: it fails when
+    there is a ``failure`` (the text saying what was found), counted as one unexpected element."""
+    return Outcome(expectation=expectation, column=column, description=description, success=failure is None,
+                   element_count=int(element_count), unexpected_count=0 if failure is None else 1,
+                   samples=() if failure is None else (failure,))
+
+
+def within_tolerance_outcome(expectation: str, column: str | None, description: str, *, element_count: int,
+                             value: Any, expected: float, tolerance: float) -> Outcome:
+    """A ``comparison_outcome``: ``value`` is within ``tolerance`` of ``expected``; when it is not, the
+    value found (9 decimals) is the sample."""
+    ok = abs(float(value) - expected) <= tolerance
+    return comparison_outcome(expectation, column, description, element_count=element_count,
+                              failure=None if ok else f"{float(value):.9f}")
+
+
 # --- run id, persistence and metadata ------------------------------------------------------------
 
 

@@ -19,7 +19,15 @@ from dagster import (
 
 from assets.common.consistency import built_as_of
 from assets.common.resources import PipelineSettings, Warehouse
-from checks.common.results import SAMPLE_LIMIT, Outcome, masked_samples, outcomes_metadata, record_outcomes, run_id_of
+from checks.common.results import (
+    SAMPLE_LIMIT,
+    Outcome,
+    counted_outcome,
+    masked_samples,
+    outcomes_metadata,
+    record_outcomes,
+    run_id_of,
+)
 
 
 def run_check(
@@ -84,12 +92,16 @@ def invariant_check(
 
 
 def query_outcome(conn: duckdb.DuckDBPyConnection, expectation: str, column: str | None, description: str,
-                  total: int, failing_sql: str, params: dict | None = None) -> Outcome:
+                  total: int, failing_sql: str, params: Mapping[str, Any] | None = None, *,
+                  sort_samples: bool = True) -> Outcome:
     """An outcome from a query listing the failing elements, one per row, described by its first
-    column (up to 10 of them, masked, become the sample values)."""
-    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", params or {}).fetchall()[0][0]
-    samples = conn.execute(f"SELECT * FROM ({failing_sql}) ORDER BY 1 LIMIT {SAMPLE_LIMIT}", params or {}).fetchall()
-    return Outcome(expectation=expectation, column=column, description=description, success=failing == 0,
-                   element_count=int(total), unexpected_count=int(failing),
-                   unexpected_percent=100.0 * failing / total if total else 0.0,
-                   samples=masked_samples((row[0] for row in samples), column=None))
+    column (up to 10 of them, masked, become the sample values: sorted by their text, or with
+    ``sort_samples=False`` in the query's own order). Of ``params``, those the query names are bound
+    (DuckDB refuses parameters a statement does not use)."""
+    named = conn.extract_statements(failing_sql)[0].named_parameters
+    bound = {key: value for key, value in (params or {}).items() if key in named}
+    failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", bound).fetchall()[0][0]
+    order = "ORDER BY 1 " if sort_samples else ""
+    samples = conn.execute(f"SELECT * FROM ({failing_sql}) {order}LIMIT {SAMPLE_LIMIT}", bound).fetchall()
+    return counted_outcome(expectation, column, description, total=total, failing=failing,
+                           samples=masked_samples((row[0] for row in samples), column=None))

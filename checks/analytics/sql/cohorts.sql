@@ -1,5 +1,15 @@
 -- The failing elements of cohort_retention_consistent (checks/analytics/cohorts.py), one column
--- ``sample`` per failing element, in a stable order. $as_of: the date the table was built for.
+-- ``sample`` per failing element, in a stable order. $as_of: the date the table was built for. First,
+-- the counts of the elements checked.
+
+-- name: month_zero_rows
+SELECT count(*) FROM analytics.cohort_retention WHERE months_since = 0;
+
+-- name: rows
+SELECT count(*) FROM analytics.cohort_retention;
+
+-- name: cohorts
+SELECT count(DISTINCT cohort_month) FROM analytics.cohort_retention;
 
 -- name: month_zero_not_fully_retained
 SELECT cohort_month || ': active ' || active_customers || ' of ' || cohort_customers

@@ -1,6 +1,16 @@
 -- The failing elements of the lifecycle checks (checks/analytics/lifecycle.py), one column ``sample``
 -- per failing element, in a stable order. $stages: the stage codes; $snapshots: the expected snapshot
--- dates; $first_seen_stage: the from_stage of customers not on the previous snapshot.
+-- dates; $first_seen_stage: the from_stage of customers not on the previous snapshot. First, the
+-- counts of the elements checked.
+
+-- name: rows
+SELECT count(*) FROM analytics.lifecycle;
+
+-- name: snapshots
+SELECT count(DISTINCT snapshot_date) FROM analytics.lifecycle;
+
+-- name: transitions
+SELECT count(*) FROM analytics.lifecycle_transitions;
 
 -- name: duplicated_customer_snapshots
 SELECT snapshot_date || ' ' || customer_id || ' × ' || count(*) AS sample
