@@ -3,12 +3,15 @@ schema and a short preview (contact details masked by the rules of ``masking.py`
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import MetadataValue, TableColumn, TableSchema
+from dagster import MaterializeResult, MetadataValue, TableColumn, TableSchema
 
 from assets.common.masking import mask_value
+from assets.common.resources import PipelineSettings, Warehouse
 
 PREVIEW_ROWS = 5
 
@@ -44,3 +47,21 @@ def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, **extra: Any) ->
     }
     metadata.update(extra)
     return metadata
+
+
+def materialize_as_of(
+    warehouse: Warehouse,
+    settings: PipelineSettings,
+    table: str,
+    build: Callable[[duckdb.DuckDBPyConnection, date], Mapping[str, Any] | None],
+) -> MaterializeResult:
+    """The body of a table asset built for the run's as-of date: connect to the warehouse, take the
+    as-of date (the configured one, else the newest order date), let ``build(conn, as_of)`` rebuild
+    ``table`` and return the asset's own metadata values (or None), and report the table's metadata:
+    row count, schema, masked preview, ``as_of``, then the values ``build`` returned, in its order."""
+    with warehouse.connect() as conn:
+        as_of = settings.run_as_of(conn)
+        extra = build(conn, as_of) or {}
+        return MaterializeResult(
+            metadata=table_metadata(conn, table, as_of=MetadataValue.text(as_of.isoformat()), **extra)
+        )

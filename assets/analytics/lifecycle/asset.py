@@ -5,13 +5,15 @@ The stage rules are in ``assets.analytics.lifecycle.logic`` (thresholds in ``set
 ``sql/``; these assets only do I/O.
 """
 
+from datetime import date
 
+import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.lifecycle.logic import build_lifecycle, build_lifecycle_transitions
 from assets.analytics.lifecycle.settings import LifecycleRules
 from assets.common.consistency import built_as_of
-from assets.common.metadata import table_metadata
+from assets.common.metadata import materialize_as_of, table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -66,18 +68,17 @@ def lifecycle(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     return purchase up to the snapshot, see reactivated); tenure_days (snapshot_date −
     first_order_date); as_of. Rows are ordered by snapshot_date, customer_id."""
     rules = LifecycleRules.from_settings(settings.rules()["lifecycle"])
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         dates = build_lifecycle(conn, as_of, rules)
         current = SQL.rows(conn, "current_stages")
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, "analytics.lifecycle", as_of=MetadataValue.text(as_of.isoformat()),
-                snapshots=MetadataValue.int(len(dates)),
-                first_snapshot=MetadataValue.text(dates[0].isoformat()),
-                current_stages=MetadataValue.md(_stage_counts_markdown(current)),
-            )
-        )
+        return {
+            "snapshots": MetadataValue.int(len(dates)),
+            "first_snapshot": MetadataValue.text(dates[0].isoformat()),
+            "current_stages": MetadataValue.md(_stage_counts_markdown(current)),
+        }
+
+    return materialize_as_of(warehouse, settings, "analytics.lifecycle", build)
 
 
 @asset(
