@@ -3,7 +3,7 @@ schema and a short preview (contact details masked by the rules of ``masking.py`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -22,6 +22,17 @@ def _mask_preview_value(column: str, value: Any) -> Any:
     if value is None or column.endswith("_masked"):
         return value
     return mask_value(str(value), column)
+
+
+def markdown_table(header: Sequence[str], align: str, rows: Iterable[Sequence[object]]) -> str:
+    """A markdown table for the metadata shown in the Dagster UI: the header line, the alignment line
+    (``align`` has one letter a column, ``l`` left or ``r`` right) and a line a row, each cell as its
+    text; no line break after the last row."""
+    if len(align) != len(header) or set(align) - {"l", "r"}:
+        raise ValueError(f"align needs one letter l or r per column of {list(header)}, got {align!r}")
+    lines = ["| " + " | ".join(header) + " |", "|" + "".join("---:|" if a == "r" else "---|" for a in align)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:

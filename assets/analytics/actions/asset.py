@@ -23,7 +23,7 @@ from assets.analytics.actions.logic import (
 )
 from assets.analytics.actions.settings import ALL_ACTIONS, ActionSettings
 from assets.common.consistency import built_for_other_dates
-from assets.common.metadata import materialize_as_of
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -33,11 +33,11 @@ SQL = SqlFolder(__file__)
 def _action_summary(conn, settings: ActionSettings) -> str:
     """Markdown: per playbook action, customers treated and held out, and their value at risk."""
     rows = {a: (t, c, v) for a, t, c, v in SQL.rows(conn, "action_summary")}
-    lines = ["| action | label | 行动 | treated | control | value at risk (CNY) |", "|---|---|---|---:|---:|---:|"]
+    lines = []
     for action, label_en, label_zh in settings.actions():
         treated, control, value = rows.get(action, (0, 0, 0))
-        lines.append(f"| {action} | {label_en} | {label_zh} | {treated} | {control} | {float(value):,.0f} |")
-    return "\n".join(lines)
+        lines.append((action, label_en, label_zh, treated, control, f"{float(value):,.0f}"))
+    return markdown_table(("action", "label", "行动", "treated", "control", "value at risk (CNY)"), "lllrrr", lines)
 
 
 @asset(
@@ -145,17 +145,16 @@ def action_list_history(warehouse: Warehouse, settings: PipelineSettings) -> Mat
 
 def _lift_summary(conn) -> str:
     rows = SQL.rows(conn, "lift_summary", all_actions=ALL_ACTIONS)
-    lines = ["| list date | treated | control | treated retention | control retention | lift (95% CI) | complete |",
-             "|---|---:|---:|---:|---:|---|---|"]
+    lines = []
 
     def pct(v):
         return "—" if v is None else f"{100 * v:.1f}%"
 
     for d, nt, nc, rt, rc, lift, low, high, complete in rows:
         ci = "" if low is None else f" ({pct(low)} to {pct(high)})"
-        lines.append(f"| {d.isoformat()} | {nt} | {nc} | {pct(rt)} | {pct(rc)} | {pct(lift)}{ci} | "
-                     f"{'yes' if complete else 'no'} |")
-    return "\n".join(lines)
+        lines.append((d.isoformat(), nt, nc, pct(rt), pct(rc), f"{pct(lift)}{ci}", "yes" if complete else "no"))
+    header = ("list date", "treated", "control", "treated retention", "control retention", "lift (95% CI)", "complete")
+    return markdown_table(header, "lrrrrll", lines)
 
 
 @asset(

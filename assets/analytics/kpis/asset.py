@@ -11,16 +11,15 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.kpis.logic import KPIS, build_kpi_definitions, build_kpis_monthly, definition_text
 from assets.analytics.kpis.settings import churn_days_from
-from assets.common.metadata import materialize_as_of
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 
 CORE_INPUTS = ("orders", "tickets", "surveys", "email_events", "opportunities")
 
 
 def _kpi_list_markdown(churn_days: int) -> str:
-    lines = ["| kpi | unit | source | definition |", "|---|---|---|---|"]
-    lines += [f"| {k.name} | {k.unit} | {k.source} | {definition_text(k, churn_days)} |" for k in KPIS]
-    return "\n".join(lines)
+    return markdown_table(("kpi", "unit", "source", "definition"), "llll",
+                          [(k.name, k.unit, k.source, definition_text(k, churn_days)) for k in KPIS])
 
 
 _MONTHLY_DESCRIPTION = """One row per month and KPI (long format: filter on `kpi`), from the first month

@@ -13,7 +13,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from assets.analytics.lifecycle.logic import build_lifecycle, build_lifecycle_transitions
 from assets.analytics.lifecycle.settings import LifecycleRules
 from assets.common.consistency import built_as_of
-from assets.common.metadata import materialize_as_of, table_metadata
+from assets.common.metadata import markdown_table, materialize_as_of, table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -22,9 +22,8 @@ SQL = SqlFolder(__file__)
 
 def _stage_counts_markdown(rows: list[tuple]) -> str:
     total = sum(r[2] for r in rows) or 1
-    lines = ["| stage | 阶段 | customers | share |", "|---|---|---:|---:|"]
-    lines += [f"| {stage} | {zh} | {n} | {n / total:.1%} |" for stage, zh, n in rows]
-    return "\n".join(lines)
+    return markdown_table(("stage", "阶段", "customers", "share"), "llrr",
+                          [(stage, zh, n, f"{n / total:.1%}") for stage, zh, n in rows])
 
 
 @asset(

@@ -9,7 +9,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.rfm.logic import VALUE_TIERS_ZH
 from assets.analytics.rfm.settings import RfmSettings
-from assets.common.metadata import materialize_as_of
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -39,11 +39,11 @@ def segment_summary(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> s
         (name, (customers, share))
         for name, customers, share in SQL.rows(conn, "segment_summary")
     )
-    lines = ["| segment | 细分 | customers | revenue share |", "|---|---|---:|---:|"]
+    lines = []
     for rule in settings.segments:
         customers, share = rows.get(rule.name, (0, 0.0))
-        lines.append(f"| {rule.name} | {rule.name_zh} | {customers} | {100 * (share or 0):.1f}% |")
-    return "\n".join(lines)
+        lines.append((rule.name, rule.name_zh, customers, f"{100 * (share or 0):.1f}%"))
+    return markdown_table(("segment", "细分", "customers", "revenue share"), "llrr", lines)
 
 
 @asset(

@@ -5,7 +5,7 @@ from datetime import date
 import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.common.metadata import materialize_as_of
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.quality.scorecard.logic import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
 from assets.quality.scorecard.settings import ScorecardSettings
@@ -15,11 +15,11 @@ def _score_matrix(rows: list[tuple]) -> str:
     """Markdown table source × dimension of the scores (— for empty ones)."""
     scores = {(source, dimension): score for source, dimension, score in rows}
     columns = (*DIMENSIONS, OVERALL)
-    lines = ["| source | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    lines = []
     for source in (*SOURCES, OVERALL):
         cells = [scores.get((source, d)) for d in columns]
-        lines.append(f"| {source} | " + " | ".join("—" if v is None else f"{v:.3f}" for v in cells) + " |")
-    return "\n".join(lines) + "\n"
+        lines.append((source, *("—" if v is None else f"{v:.3f}" for v in cells)))
+    return markdown_table(("source", *columns), "l" + "r" * len(columns), lines) + "\n"
 
 
 @asset(
