@@ -3,12 +3,15 @@ schema and a short preview (contact details masked by the rules of ``masking.py`
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import MetadataValue, TableColumn, TableSchema
+from dagster import MaterializeResult, MetadataValue, TableColumn, TableSchema
 
 from assets.common.masking import mask_value
+from assets.common.resources import PipelineSettings, Warehouse
 
 PREVIEW_ROWS = 5
 
@@ -19,6 +22,17 @@ def _mask_preview_value(column: str, value: Any) -> Any:
     if value is None or column.endswith("_masked"):
         return value
     return mask_value(str(value), column)
+
+
+def markdown_table(header: Sequence[str], align: str, rows: Iterable[Sequence[object]]) -> str:
+    """A markdown table for the metadata shown in the Dagster UI: the header line, the alignment line
+    (``align`` has one letter a column, ``l`` left or ``r`` right) and a line a row, each cell as its
+    text; no line break after the last row."""
+    if len(align) != len(header) or set(align) - {"l", "r"}:
+        raise ValueError(f"align needs one letter l or r per column of {list(header)}, got {align!r}")
+    lines = ["| " + " | ".join(header) + " |", "|" + "".join("---:|" if a == "r" else "---|" for a in align)]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
@@ -44,3 +58,21 @@ def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, **extra: Any) ->
     }
     metadata.update(extra)
     return metadata
+
+
+def materialize_as_of(
+    warehouse: Warehouse,
+    settings: PipelineSettings,
+    table: str,
+    build: Callable[[duckdb.DuckDBPyConnection, date], Mapping[str, Any] | None],
+) -> MaterializeResult:
+    """The body of a table asset built for the run's as-of date: connect to the warehouse, take the
+    as-of date (the configured one, else the newest order date), let ``build(conn, as_of)`` rebuild
+    ``table`` and return the asset's own metadata values (or None), and report the table's metadata:
+    row count, schema, masked preview, ``as_of``, then the values ``build`` returned, in its order."""
+    with warehouse.connect() as conn:
+        as_of = settings.run_as_of(conn)
+        extra = build(conn, as_of) or {}
+        return MaterializeResult(
+            metadata=table_metadata(conn, table, as_of=MetadataValue.text(as_of.isoformat()), **extra)
+        )

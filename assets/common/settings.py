@@ -17,14 +17,19 @@ Environment variables (all optional):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import functools
+import inspect
 import os
 import tomllib
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+SettingsClass = TypeVar("SettingsClass", bound=type)
 
 # The shipped settings files live with the code location (pipelines/), as data: read by path, the
 # pipelines package is never imported from here.
@@ -139,6 +144,52 @@ def shipped(section: str, key: str) -> Any:
     """The shipped value of one setting, from ``pipelines/settings.toml``: the one place a default is
     written. The settings classes take their defaults from here (a copy each time)."""
     return copy.deepcopy(_parsed_toml(_file_identity(SHIPPED_SETTINGS_FILE))[section][key])
+
+
+# The field types a settings class converts a section's value to, by the type or (under ``from
+# __future__ import annotations``) by its name.
+_SCALAR_TYPES: dict[Any, type] = {**{t: t for t in (int, float, str)}, **{t.__name__: t for t in (int, float, str)}}
+
+
+def _scalar_type(annotation: Any) -> type | None:
+    """int, float or str for a field annotated with one of them; None for any other annotation."""
+    return _SCALAR_TYPES.get(annotation) if isinstance(annotation, str | type) else None
+
+
+def shipped_defaults(section: str) -> Callable[[SettingsClass], SettingsClass]:
+    """A class decorator for a settings dataclass (put it under ``@dataclass``): every annotated
+    field written without a default takes the shipped value of the key of the same name in
+    ``[section]`` of ``pipelines/settings.toml``, as its annotated type (int, float or str); a table
+    or list field gets a fresh copy of the shipped value for each instance. A field whose default
+    is written out (another section's setting, an empty rule list) keeps it."""
+
+    def with_defaults(cls: SettingsClass) -> SettingsClass:
+        for name, annotation in inspect.get_annotations(cls).items():
+            if name in cls.__dict__:
+                continue
+            scalar = _scalar_type(annotation)
+            if scalar is None:
+                setattr(cls, name, field(default_factory=functools.partial(shipped, section, name)))
+            else:
+                setattr(cls, name, scalar(shipped(section, name)))
+        return cls
+
+    return with_defaults
+
+
+def section_values(cls: type, section: Mapping[str, Any], defaults: Mapping[str, Any] | None = None,
+                   exclude: Collection[str] = ()) -> dict[str, Any]:
+    """The int, float and str fields of the settings dataclass ``cls`` read from a settings section:
+    each key's value converted to the field's annotated type, a missing key taking the field's
+    default (or ``defaults[name]`` when given). Fields of other types (rule lists, tables) and those
+    in ``exclude`` are left to the caller."""
+    values = {}
+    for item in dataclasses.fields(cls):
+        scalar = _scalar_type(item.type)
+        if scalar is not None and item.name not in exclude:
+            default = (defaults or {}).get(item.name, item.default)
+            values[item.name] = scalar(section.get(item.name, default))
+    return values
 
 
 def load_thresholds(path: str | Path | None = None) -> dict[str, Any]:

@@ -7,6 +7,10 @@ the schemas of the layers), the file is a Jinja template and the structure is pa
 template may only print identifiers (``core.orders``, ``order_date``) and whole numbers, so data
 cannot reach the SQL text even by mistake.
 
+A part of a query that several topics share (who the buyers are, say) is a file of
+``assets/common/sql`` named in ``SHARED_PARTS``; any topic's template includes it by name
+(``{% include "revenue_buyers.sql" %}``), its own files first.
+
 A file of separate queries that Python runs one by one (the failing-row queries of a check, say)
 names each with a ``-- name: <query>`` line before it, the convention of aiosql and yesql;
 ``SqlFolder.named`` returns them by name.
@@ -15,7 +19,7 @@ names each with a ``-- name: <query>`` line before it, the convention of aiosql 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +30,11 @@ import polars as pl
 
 _QUERY_NAME = re.compile(r"^--\s*name:\s*([A-Za-z_][A-Za-z0-9_]*)\s*$", re.MULTILINE)
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+
+COMMON_SQL_FOLDER = Path(__file__).resolve().parent / "sql"
+# The query parts of assets/common/sql that every topic's templates may include; the other files there
+# belong to assets/common's own modules.
+SHARED_PARTS = ("revenue_buyers",)
 
 
 class SqlTemplateError(ValueError):
@@ -46,10 +55,19 @@ def _only_structure(value: Any) -> str:
     )
 
 
+def _shared_part(name: str) -> tuple[str, str, Callable[[], bool]] | None:
+    """A shared query part for ``{% include %}``, or None for any other name (Jinja's FunctionLoader)."""
+    if name.removesuffix(".sql") not in SHARED_PARTS:
+        return None
+    path = COMMON_SQL_FOLDER / name
+    modified = path.stat().st_mtime_ns
+    return path.read_text(encoding="utf-8"), str(path), lambda: path.stat().st_mtime_ns == modified
+
+
 @cache
 def _environment(folder: Path) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folder),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder), jinja2.FunctionLoader(_shared_part)]),
         undefined=jinja2.StrictUndefined,
         finalize=_only_structure,
         autoescape=False,

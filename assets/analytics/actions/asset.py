@@ -6,7 +6,9 @@ The playbook and the control group are in ``assets.analytics.actions.logic`` (se
 ``settings.py``, the SQL in ``sql/``); these assets only do I/O.
 """
 
+from datetime import date
 
+import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.actions.logic import (
@@ -21,7 +23,7 @@ from assets.analytics.actions.logic import (
 )
 from assets.analytics.actions.settings import ALL_ACTIONS, ActionSettings
 from assets.common.consistency import built_for_other_dates
-from assets.common.metadata import table_metadata
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -31,11 +33,11 @@ SQL = SqlFolder(__file__)
 def _action_summary(conn, settings: ActionSettings) -> str:
     """Markdown: per playbook action, customers treated and held out, and their value at risk."""
     rows = {a: (t, c, v) for a, t, c, v in SQL.rows(conn, "action_summary")}
-    lines = ["| action | label | 行动 | treated | control | value at risk (CNY) |", "|---|---|---|---:|---:|---:|"]
+    lines = []
     for action, label_en, label_zh in settings.actions():
         treated, control, value = rows.get(action, (0, 0, 0))
-        lines.append(f"| {action} | {label_en} | {label_zh} | {treated} | {control} | {float(value):,.0f} |")
-    return "\n".join(lines)
+        lines.append((action, label_en, label_zh, treated, control, f"{float(value):,.0f}"))
+    return markdown_table(("action", "label", "行动", "treated", "control", "value at risk (CNY)"), "lllrrr", lines)
 
 
 @asset(
@@ -92,25 +94,23 @@ def next_best_actions(warehouse: Warehouse, settings: PipelineSettings) -> Mater
     - is_control: true for the control group.
     - as_of: the analysis date (the list date)."""
     action_settings = ActionSettings.from_thresholds(settings.rules())
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         stale = stale_inputs(conn, as_of)
         if stale:
             raise ValueError(f"next best actions for {as_of.isoformat()} would use outdated inputs: "
                              f"{'; '.join(stale)}. Rematerialise them for this as-of date first.")
         build_next_best_actions(conn, as_of, action_settings)
         [(listed, control, scored)] = SQL.rows(conn, "list_counts")
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, NBA_TABLE,
-                as_of=MetadataValue.text(as_of.isoformat()),
-                scored_customers=MetadataValue.int(int(scored)),
-                control_customers=MetadataValue.int(int(control)),
-                control_share_setting=MetadataValue.float(action_settings.control_share),
-                control_share_found=MetadataValue.float(round(control / listed, 4) if listed else 0.0),
-                actions=MetadataValue.md(_action_summary(conn, action_settings)),
-            )
-        )
+        return {
+            "scored_customers": MetadataValue.int(int(scored)),
+            "control_customers": MetadataValue.int(int(control)),
+            "control_share_setting": MetadataValue.float(action_settings.control_share),
+            "control_share_found": MetadataValue.float(round(control / listed, 4) if listed else 0.0),
+            "actions": MetadataValue.md(_action_summary(conn, action_settings)),
+        }
+
+    return materialize_as_of(warehouse, settings, NBA_TABLE, build)
 
 
 @asset(
@@ -130,37 +130,31 @@ def action_list_history(warehouse: Warehouse, settings: PipelineSettings) -> Mat
     assigned_action (the playbook action the customer qualified for, also for control customers);
     is_control (held out: got no action); churn_probability and value_at_risk (as they were on the
     list date)."""
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         outdated = built_for_other_dates(conn, [NBA_TABLE], as_of)
         if outdated:
             raise ValueError(f"{outdated[0]}, this run is for {as_of.isoformat()}: "
                              "rematerialise analytics/next_best_actions first")
         written = record_action_list(conn, as_of)
         lists = conn.execute(f"SELECT count(DISTINCT list_date) FROM {HISTORY_TABLE}").fetchall()[0][0]
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, HISTORY_TABLE,
-                as_of=MetadataValue.text(as_of.isoformat()),
-                rows_for_this_list=MetadataValue.int(written),
-                lists_kept=MetadataValue.int(int(lists)),
-            )
-        )
+        return {"rows_for_this_list": MetadataValue.int(written), "lists_kept": MetadataValue.int(int(lists))}
+
+    return materialize_as_of(warehouse, settings, HISTORY_TABLE, build)
 
 
 def _lift_summary(conn) -> str:
     rows = SQL.rows(conn, "lift_summary", all_actions=ALL_ACTIONS)
-    lines = ["| list date | treated | control | treated retention | control retention | lift (95% CI) | complete |",
-             "|---|---:|---:|---:|---:|---|---|"]
+    lines = []
 
     def pct(v):
         return "—" if v is None else f"{100 * v:.1f}%"
 
     for d, nt, nc, rt, rc, lift, low, high, complete in rows:
         ci = "" if low is None else f" ({pct(low)} to {pct(high)})"
-        lines.append(f"| {d.isoformat()} | {nt} | {nc} | {pct(rt)} | {pct(rc)} | {pct(lift)}{ci} | "
-                     f"{'yes' if complete else 'no'} |")
-    return "\n".join(lines)
+        lines.append((d.isoformat(), nt, nc, pct(rt), pct(rc), f"{pct(lift)}{ci}", "yes" if complete else "no"))
+    header = ("list date", "treated", "control", "treated retention", "control retention", "lift (95% CI)", "complete")
+    return markdown_table(header, "lrrrrll", lines)
 
 
 @asset(
@@ -201,18 +195,16 @@ def action_lift(warehouse: Warehouse, settings: PipelineSettings) -> Materialize
     - as_of: the analysis date.
     Rates are rounded to 6 decimals."""
     action_settings = ActionSettings.from_thresholds(settings.rules())
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         build_action_lift(conn, as_of, action_settings)
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, LIFT_TABLE,
-                as_of=MetadataValue.text(as_of.isoformat()),
-                evaluation_days=MetadataValue.int(action_settings.evaluation_days),
-                status=MetadataValue.text(lift_status(conn, as_of)),
-                lift_of_whole_lists=MetadataValue.md(_lift_summary(conn)),
-            )
-        )
+        return {
+            "evaluation_days": MetadataValue.int(action_settings.evaluation_days),
+            "status": MetadataValue.text(lift_status(conn, as_of)),
+            "lift_of_whole_lists": MetadataValue.md(_lift_summary(conn)),
+        }
+
+    return materialize_as_of(warehouse, settings, LIFT_TABLE, build)
 
 
 ACTION_ASSETS = [next_best_actions, action_list_history, action_lift]

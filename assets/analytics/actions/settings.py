@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from assets.common.settings import shipped
+from assets.common.settings import section_values, shipped, shipped_defaults
 from assets.common.vocabulary import GRADES, LIFECYCLE_STAGES, RISK_TIERS, VALUE_TIER_NAMES
 
 NO_ACTION = "no_action"
@@ -220,14 +220,15 @@ _SECTION_KEYS = ("control_share", "control_salt", "complaint_days", "price_sensi
 
 
 @dataclass(frozen=True)
+@shipped_defaults("actions")
 class ActionSettings:
     """The ``[actions]`` section of settings.toml with its ``[[actions.playbook]]`` rules, validated."""
 
-    control_share: float = float(shipped("actions", "control_share"))
-    control_salt: str = str(shipped("actions", "control_salt"))
-    complaint_days: int = int(shipped("actions", "complaint_days"))
-    price_sensitive_share: float = float(shipped("actions", "price_sensitive_share"))
-    price_lookback_days: int = int(shipped("actions", "price_lookback_days"))
+    control_share: float
+    control_salt: str
+    complaint_days: int
+    price_sensitive_share: float
+    price_lookback_days: int
     evaluation_days: int = int(shipped("churn", "horizon_days"))
     playbook: tuple[PlaybookRule, ...] = ()
 
@@ -247,15 +248,7 @@ class ActionSettings:
             raise ValueError("invalid [actions] settings: playbook must be a list of [[actions.playbook]] rules")
         rules = tuple(parse_rule(i, raw, segment_names or None) for i, raw in enumerate(raw_rules, start=1))
         horizon = (thresholds.get("churn") or {}).get("horizon_days", cls.evaluation_days)
-        made = cls(
-            control_share=float(section.get("control_share", cls.control_share)),
-            control_salt=str(section.get("control_salt", cls.control_salt)),
-            complaint_days=int(section.get("complaint_days", cls.complaint_days)),
-            price_sensitive_share=float(section.get("price_sensitive_share", cls.price_sensitive_share)),
-            price_lookback_days=int(section.get("price_lookback_days", cls.price_lookback_days)),
-            evaluation_days=int(section.get("evaluation_days", horizon)),
-            playbook=rules,
-        )
+        made = cls(**section_values(cls, section, defaults={"evaluation_days": horizon}), playbook=rules)
         made.validate()
         return made
 

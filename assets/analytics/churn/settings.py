@@ -5,41 +5,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assets.common.settings import shipped
+from assets.common.settings import section_values, shipped_defaults
 
 
 @dataclass(frozen=True)
+@shipped_defaults("churn")
 class ChurnSettings:
     """The ``[churn]`` section of the settings file (see pipelines/settings.toml)."""
 
-    horizon_days: int = int(shipped("churn", "horizon_days"))
-    trend_days: int = int(shipped("churn", "trend_days"))
-    population_days: int = int(shipped("churn", "population_days"))
-    selection_metric: str = str(shipped("churn", "selection_metric"))
-    risk_high: float = float(shipped("churn", "risk_high"))
-    risk_medium: float = float(shipped("churn", "risk_medium"))
-    min_training_customers: int = int(shipped("churn", "min_training_customers"))
-    min_churners: int = int(shipped("churn", "min_churners"))
-    max_training_rows: int = int(shipped("churn", "max_training_rows"))
-    training_cutoffs: int = int(shipped("churn", "training_cutoffs"))
-    min_history_days: int = int(shipped("churn", "min_history_days"))
-    min_label_horizon_days: int = int(shipped("churn", "min_label_horizon_days"))
-    reason_min_contribution: float = float(shipped("churn", "reason_min_contribution"))
-    interaction_drop_share: float = float(shipped("churn", "interaction_drop_share"))
-    interaction_drop_min_previous: int = int(shipped("churn", "interaction_drop_min_previous"))
-    spend_drop_share: float = float(shipped("churn", "spend_drop_share"))
-    complaint_spike_min: int = int(shipped("churn", "complaint_spike_min"))
-    seed: int = int(shipped("churn", "seed"))
+    horizon_days: int
+    trend_days: int
+    population_days: int
+    selection_metric: str
+    risk_high: float
+    risk_medium: float
+    min_training_customers: int
+    min_churners: int
+    max_training_rows: int
+    training_cutoffs: int
+    min_history_days: int
+    min_label_horizon_days: int
+    reason_min_contribution: float
+    interaction_drop_share: float
+    interaction_drop_min_previous: int
+    spend_drop_share: float
+    complaint_spike_min: int
+    seed: int
 
     @classmethod
     def from_thresholds(cls, thresholds: dict[str, Any]) -> ChurnSettings:
-        section = thresholds.get("churn", {})
-        defaults = cls()
-        values = {}
-        for name, default in defaults.__dict__.items():
-            raw = section.get(name, default)
-            values[name] = type(default)(raw)
-        settings = cls(**values)
+        settings = cls(**section_values(cls, thresholds.get("churn", {})))
         settings.validate()
         return settings
 

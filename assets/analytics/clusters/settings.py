@@ -4,25 +4,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assets.common.settings import shipped
+from assets.common.settings import section_values, shipped_defaults
 
 
 @dataclass(frozen=True)
+@shipped_defaults("clusters")
 class ClusterSettings:
     """The ``[clusters]`` section of settings.toml."""
 
-    k_min: int = int(shipped("clusters", "k_min"))
-    k_max: int = int(shipped("clusters", "k_max"))
-    seed: int = int(shipped("clusters", "seed"))
-    silhouette_sample: int = int(shipped("clusters", "silhouette_sample"))
-    activity_window_days: int = int(shipped("clusters", "activity_window_days"))
-    trait_min_z: float = float(shipped("clusters", "trait_min_z"))
-    n_init: int = int(shipped("clusters", "n_init"))
-    max_traits: int = int(shipped("clusters", "max_traits"))
+    k_min: int
+    k_max: int
+    seed: int
+    silhouette_sample: int
+    activity_window_days: int
+    trait_min_z: float
+    n_init: int
+    max_traits: int
 
     @classmethod
     def from_thresholds(cls, section: Mapping[str, Any]) -> "ClusterSettings":
-        settings = cls(**{f: type(getattr(cls, f))(section[f]) for f in cls.__dataclass_fields__ if f in section})
+        settings = cls(**section_values(cls, section))
         if settings.k_min < 2 or settings.k_max < settings.k_min:
             raise ValueError(
                 f"[clusters] needs 2 <= k_min <= k_max, got k_min={settings.k_min}, k_max={settings.k_max}"

@@ -7,7 +7,7 @@ from datetime import date
 import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.common.metadata import table_metadata
+from assets.common.metadata import materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -43,19 +43,17 @@ def cohort_retention(warehouse: Warehouse, settings: PipelineSettings) -> Materi
     are ignored, so the as-of month is a partial month. Months without purchases are listed with 0.
     Prospects and customers who never completed an order belong to no cohort. Rows are ordered by
     cohort_month, months_since; every row carries the as_of date."""
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         build_cohort_retention(conn, as_of)
         cohorts = conn.execute(
             "SELECT count(*), coalesce(sum(cohort_customers), 0) FROM analytics.cohort_retention "
             "WHERE months_since = 0"
         ).fetchone()
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, "analytics.cohort_retention", as_of=MetadataValue.text(as_of.isoformat()),
-                cohorts=MetadataValue.int(int(cohorts[0])), customers_in_cohorts=MetadataValue.int(int(cohorts[1])),
-            )
-        )
+        return {"cohorts": MetadataValue.int(int(cohorts[0])),
+                "customers_in_cohorts": MetadataValue.int(int(cohorts[1]))}
+
+    return materialize_as_of(warehouse, settings, "analytics.cohort_retention", build)
 
 
 COHORT_ASSETS = [cohort_retention]

@@ -11,7 +11,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 from assets.analytics.customer_360.logic import EMAIL_WINDOW_DAYS, INTERACTION_TYPES
 from assets.analytics.customer_360.settings import DEFAULT_ACTIVITY_WINDOWS, activity_windows
 from assets.common.masking import register_masking_macros
-from assets.common.metadata import table_metadata
+from assets.common.metadata import materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -85,16 +85,13 @@ def customer_360(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
     unsubscribed and open_opportunity_value are 0 / false when the source system has records up to
     the as-of date but none for the customer, and empty when that system delivered no records at
     all (unknown rather than zero). as_of is the analysis date on every row."""
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         windows = activity_windows(settings.rules())
         build_customer_360(conn, as_of, windows)
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, "analytics.customer_360", as_of=MetadataValue.text(as_of.isoformat()),
-                activity_windows_days=MetadataValue.text(", ".join(str(w) for w in windows)),
-            )
-        )
+        return {"activity_windows_days": MetadataValue.text(", ".join(str(w) for w in windows))}
+
+    return materialize_as_of(warehouse, settings, "analytics.customer_360", build)
 
 
 CUSTOMER_360_ASSETS = [customer_360]

@@ -12,7 +12,7 @@ from assets.analytics.customer_360.asset import build_customer_360
 from assets.analytics.customer_360.settings import activity_windows
 from assets.analytics.key_accounts.settings import KeyAccountSettings
 from assets.common.consistency import built_for
-from assets.common.metadata import table_metadata
+from assets.common.metadata import materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 from assets.common.vocabulary import GRADES
@@ -104,17 +104,16 @@ def key_accounts(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
     follow_up_days`` of the grade (VIP 14, A 30, B 60, C 90), but never earlier than the day after the
     as-of date: a follow-up already due is planned for the next day and follow_up_overdue is true.
     as_of is the analysis date on every row."""
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         built = build_key_accounts(conn, as_of, settings.rules())
         grades = dict(SQL.rows(conn, "grade_counts"))
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, "analytics.key_accounts", as_of=MetadataValue.text(as_of.isoformat()),
-                customers_by_grade=MetadataValue.json({g: int(grades.get(g, 0)) for g in GRADES}),
-                predicted_value_used=MetadataValue.bool(built["predicted_value_used"]),
-            )
-        )
+        return {
+            "customers_by_grade": MetadataValue.json({g: int(grades.get(g, 0)) for g in GRADES}),
+            "predicted_value_used": MetadataValue.bool(built["predicted_value_used"]),
+        }
+
+    return materialize_as_of(warehouse, settings, "analytics.key_accounts", build)
 
 
 KEY_ACCOUNT_ASSETS = [key_accounts]

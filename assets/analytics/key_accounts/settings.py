@@ -1,30 +1,30 @@
 """The ``[key_accounts]`` settings: pillar weights, grade shares, follow-up days and the points tables
 of the potential pillar, validated."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from assets.common.settings import shipped
+from assets.common.settings import shipped_defaults
 from assets.common.vocabulary import GRADES
 
 
 @dataclass(frozen=True)
+@shipped_defaults("key_accounts")
 class KeyAccountSettings:
     """The ``[key_accounts]`` section of settings.toml, validated."""
 
-    weight_purchasing_power: float = float(shipped("key_accounts", "weight_purchasing_power"))
-    weight_loyalty: float = float(shipped("key_accounts", "weight_loyalty"))
-    weight_potential: float = float(shipped("key_accounts", "weight_potential"))
-    vip_share: float = float(shipped("key_accounts", "vip_share"))
-    a_share: float = float(shipped("key_accounts", "a_share"))
-    b_share: float = float(shipped("key_accounts", "b_share"))
-    follow_up_days: dict[str, int] = field(default_factory=lambda: shipped("key_accounts", "follow_up_days"))
-    industry_points: dict[str, float] = field(default_factory=lambda: shipped("key_accounts", "industry_points"))
-    industry_points_default: float = float(shipped("key_accounts", "industry_points_default"))
-    company_size_points: dict[str, float] = field(
-        default_factory=lambda: shipped("key_accounts", "company_size_points"))
-    company_size_points_default: float = float(shipped("key_accounts", "company_size_points_default"))
+    weight_purchasing_power: float
+    weight_loyalty: float
+    weight_potential: float
+    vip_share: float
+    a_share: float
+    b_share: float
+    follow_up_days: dict[str, int]
+    industry_points: dict[str, float]
+    industry_points_default: float
+    company_size_points: dict[str, float]
+    company_size_points_default: float
 
     @classmethod
     def from_thresholds(cls, thresholds: dict[str, Any] | None) -> "KeyAccountSettings":

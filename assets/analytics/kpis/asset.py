@@ -4,20 +4,22 @@ The definitions live in ``assets.analytics.kpis.logic`` and the SQL in ``sql/``;
 connect, resolve the as-of date and the settings, and report metadata.
 """
 
+from datetime import date
+
+import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.kpis.logic import KPIS, build_kpi_definitions, build_kpis_monthly, definition_text
 from assets.analytics.kpis.settings import churn_days_from
-from assets.common.metadata import table_metadata
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 
 CORE_INPUTS = ("orders", "tickets", "surveys", "email_events", "opportunities")
 
 
 def _kpi_list_markdown(churn_days: int) -> str:
-    lines = ["| kpi | unit | source | definition |", "|---|---|---|---|"]
-    lines += [f"| {k.name} | {k.unit} | {k.source} | {definition_text(k, churn_days)} |" for k in KPIS]
-    return "\n".join(lines)
+    return markdown_table(("kpi", "unit", "source", "definition"), "llll",
+                          [(k.name, k.unit, k.source, definition_text(k, churn_days)) for k in KPIS])
 
 
 _MONTHLY_DESCRIPTION = """One row per month and KPI (long format: filter on `kpi`), from the first month
@@ -57,20 +59,18 @@ CSAT of 0); a ratio with a zero denominator is NULL. Nothing dated after the as-
 )
 def kpis_monthly(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     churn_days = churn_days_from(settings.rules())
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         build_kpis_monthly(conn, as_of, churn_days)
         months = conn.execute("SELECT count(DISTINCT month), min(month) FROM analytics.kpis_monthly").fetchone()
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, "analytics.kpis_monthly",
-                as_of=MetadataValue.text(as_of.isoformat()),
-                months=MetadataValue.int(int(months[0])),
-                first_month=MetadataValue.text(months[1].isoformat() if months[1] else ""),
-                churn_days=MetadataValue.int(churn_days),
-                definitions=MetadataValue.md(_kpi_list_markdown(churn_days)),
-            )
-        )
+        return {
+            "months": MetadataValue.int(int(months[0])),
+            "first_month": MetadataValue.text(months[1].isoformat() if months[1] else ""),
+            "churn_days": MetadataValue.int(churn_days),
+            "definitions": MetadataValue.md(_kpi_list_markdown(churn_days)),
+        }
+
+    return materialize_as_of(warehouse, settings, "analytics.kpis_monthly", build)
 
 
 @asset(
@@ -86,12 +86,8 @@ def kpis_monthly(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
 )
 def kpi_definitions(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     churn_days = churn_days_from(settings.rules())
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
-        build_kpi_definitions(conn, as_of, churn_days)
-        return MaterializeResult(
-            metadata=table_metadata(conn, "analytics.kpi_definitions", as_of=MetadataValue.text(as_of.isoformat()))
-        )
+    return materialize_as_of(warehouse, settings, "analytics.kpi_definitions",
+                             lambda conn, as_of: build_kpi_definitions(conn, as_of, churn_days))
 
 
 KPI_ASSETS = [kpis_monthly, kpi_definitions]

@@ -5,13 +5,15 @@ The stage rules are in ``assets.analytics.lifecycle.logic`` (thresholds in ``set
 ``sql/``; these assets only do I/O.
 """
 
+from datetime import date
 
+import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.lifecycle.logic import build_lifecycle, build_lifecycle_transitions
 from assets.analytics.lifecycle.settings import LifecycleRules
 from assets.common.consistency import built_as_of
-from assets.common.metadata import table_metadata
+from assets.common.metadata import markdown_table, materialize_as_of, table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -20,9 +22,8 @@ SQL = SqlFolder(__file__)
 
 def _stage_counts_markdown(rows: list[tuple]) -> str:
     total = sum(r[2] for r in rows) or 1
-    lines = ["| stage | 阶段 | customers | share |", "|---|---|---:|---:|"]
-    lines += [f"| {stage} | {zh} | {n} | {n / total:.1%} |" for stage, zh, n in rows]
-    return "\n".join(lines)
+    return markdown_table(("stage", "阶段", "customers", "share"), "llrr",
+                          [(stage, zh, n, f"{n / total:.1%}") for stage, zh, n in rows])
 
 
 @asset(
@@ -66,18 +67,17 @@ def lifecycle(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     return purchase up to the snapshot, see reactivated); tenure_days (snapshot_date −
     first_order_date); as_of. Rows are ordered by snapshot_date, customer_id."""
     rules = LifecycleRules.from_settings(settings.rules()["lifecycle"])
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         dates = build_lifecycle(conn, as_of, rules)
         current = SQL.rows(conn, "current_stages")
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, "analytics.lifecycle", as_of=MetadataValue.text(as_of.isoformat()),
-                snapshots=MetadataValue.int(len(dates)),
-                first_snapshot=MetadataValue.text(dates[0].isoformat()),
-                current_stages=MetadataValue.md(_stage_counts_markdown(current)),
-            )
-        )
+        return {
+            "snapshots": MetadataValue.int(len(dates)),
+            "first_snapshot": MetadataValue.text(dates[0].isoformat()),
+            "current_stages": MetadataValue.md(_stage_counts_markdown(current)),
+        }
+
+    return materialize_as_of(warehouse, settings, "analytics.lifecycle", build)
 
 
 @asset(

@@ -8,18 +8,18 @@ from dagster import AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi
 
 from assets.analytics.recommendations.logic import MODELS, build_recommendation_metrics, build_recommendations
 from assets.analytics.recommendations.settings import RecommendationSettings
-from assets.common.metadata import table_metadata
+from assets.common.metadata import markdown_table, table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 
 
 def _backtest_markdown(values: dict[str, dict[str, float | None]], hit_metric: str) -> str:
-    lines = [f"| model | {hit_metric} | customers evaluated | catalogue coverage |", "|---|---:|---:|---:|"]
+    lines = []
     for model in MODELS:
         v = values[model]
         hit = "–" if v[hit_metric] is None else f"{100 * v[hit_metric]:.1f}%"
         coverage = "–" if v["catalogue_coverage"] is None else f"{100 * v['catalogue_coverage']:.1f}%"
-        lines.append(f"| {model} | {hit} | {int(v['customers_evaluated'] or 0)} | {coverage} |")
-    return "\n".join(lines)
+        lines.append((model, hit, int(v["customers_evaluated"] or 0), coverage))
+    return markdown_table(("model", hit_metric, "customers evaluated", "catalogue coverage"), "lrrr", lines)
 
 
 @multi_asset(

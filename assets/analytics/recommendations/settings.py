@@ -4,23 +4,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from assets.common.settings import shipped
+from assets.common.settings import section_values, shipped, shipped_defaults
 
 
 @dataclass(frozen=True)
+@shipped_defaults("recommendations")
 class RecommendationSettings:
     """The ``[recommendations]`` section of settings.toml, plus the backtest horizon
     ``[churn] horizon_days``."""
 
-    top_n: int = int(shipped("recommendations", "top_n"))
-    exclude_recent_days: int = int(shipped("recommendations", "exclude_recent_days"))
-    history_days: int = int(shipped("recommendations", "history_days"))
-    neighbours_per_item: int = int(shipped("recommendations", "neighbours_per_item"))
-    min_co_customers: int = int(shipped("recommendations", "min_co_customers"))
-    popularity_days: int = int(shipped("recommendations", "popularity_days"))
+    top_n: int
+    exclude_recent_days: int
+    history_days: int
+    neighbours_per_item: int
+    min_co_customers: int
+    popularity_days: int
     horizon_days: int = int(shipped("churn", "horizon_days"))
 
     @classmethod
@@ -28,7 +29,7 @@ class RecommendationSettings:
         """Read ``settings.rules()``; every key has a default, so a missing section is fine."""
         section = thresholds.get("recommendations") or {}
         churn = thresholds.get("churn") or {}
-        values = {f.name: int(section.get(f.name, f.default)) for f in fields(cls) if f.name != "horizon_days"}
+        values = section_values(cls, section, exclude=("horizon_days",))
         settings = cls(**values, horizon_days=int(churn.get("horizon_days", cls.horizon_days)))
         settings.validate()
         return settings

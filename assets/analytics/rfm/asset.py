@@ -9,7 +9,7 @@ from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
 from assets.analytics.rfm.logic import VALUE_TIERS_ZH
 from assets.analytics.rfm.settings import RfmSettings
-from assets.common.metadata import table_metadata
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
 
@@ -39,11 +39,11 @@ def segment_summary(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> s
         (name, (customers, share))
         for name, customers, share in SQL.rows(conn, "segment_summary")
     )
-    lines = ["| segment | 细分 | customers | revenue share |", "|---|---|---:|---:|"]
+    lines = []
     for rule in settings.segments:
         customers, share = rows.get(rule.name, (0, 0.0))
-        lines.append(f"| {rule.name} | {rule.name_zh} | {customers} | {100 * (share or 0):.1f}% |")
-    return "\n".join(lines)
+        lines.append((rule.name, rule.name_zh, customers, f"{100 * (share or 0):.1f}%"))
+    return markdown_table(("segment", "细分", "customers", "revenue share"), "llrr", lines)
 
 
 @asset(
@@ -88,16 +88,12 @@ def rfm(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
       covers at least 80%), B while it is below `rfm.abc_b_share` (95%), C for the rest.
     - as_of: the analysis date."""
     rfm_settings = RfmSettings.from_thresholds(settings.rules().get("rfm", {}))
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         build_rfm(conn, as_of, rfm_settings)
-        return MaterializeResult(
-            metadata=table_metadata(
-                conn, "analytics.rfm",
-                as_of=MetadataValue.text(as_of.isoformat()),
-                segments=MetadataValue.md(segment_summary(conn, rfm_settings)),
-            )
-        )
+        return {"segments": MetadataValue.md(segment_summary(conn, rfm_settings))}
+
+    return materialize_as_of(warehouse, settings, "analytics.rfm", build)
 
 
 RFM_ASSETS = [rfm]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from assets.analytics.rfm.logic import uncovered_cells
-from assets.common.settings import shipped
+from assets.common.settings import section_values, shipped_defaults
 
 
 @dataclass(frozen=True)
@@ -24,30 +24,23 @@ class SegmentRule:
 
 
 @dataclass(frozen=True)
+@shipped_defaults("rfm")
 class RfmSettings:
     """The ``[rfm]`` section of settings.toml."""
 
-    lookback_days: int = int(shipped("rfm", "lookback_days"))
-    bins: int = int(shipped("rfm", "bins"))
-    value_tier_high_share: float = float(shipped("rfm", "value_tier_high_share"))
-    value_tier_low_share: float = float(shipped("rfm", "value_tier_low_share"))
-    abc_a_share: float = float(shipped("rfm", "abc_a_share"))
-    abc_b_share: float = float(shipped("rfm", "abc_b_share"))
+    lookback_days: int
+    bins: int
+    value_tier_high_share: float
+    value_tier_low_share: float
+    abc_a_share: float
+    abc_b_share: float
     segments: tuple[SegmentRule, ...] = ()
 
     @classmethod
     def from_thresholds(cls, section: Mapping[str, Any]) -> RfmSettings:
         """Read and validate ``settings.rules()["rfm"]``."""
         rules = tuple(_rule(i, raw) for i, raw in enumerate(section.get("segments", []), start=1))
-        settings = cls(
-            lookback_days=int(section.get("lookback_days", cls.lookback_days)),
-            bins=int(section.get("bins", cls.bins)),
-            value_tier_high_share=float(section.get("value_tier_high_share", cls.value_tier_high_share)),
-            value_tier_low_share=float(section.get("value_tier_low_share", cls.value_tier_low_share)),
-            abc_a_share=float(section.get("abc_a_share", cls.abc_a_share)),
-            abc_b_share=float(section.get("abc_b_share", cls.abc_b_share)),
-            segments=rules,
-        )
+        settings = cls(**section_values(cls, section), segments=rules)
         settings.validate()
         return settings
 

@@ -1,9 +1,11 @@
 """Data-quality scorecard: how complete, valid, unique, consistent and fresh each source system is."""
 
+from datetime import date
 
+import duckdb
 from dagster import AssetKey, MaterializeResult, MetadataValue, asset
 
-from assets.common.metadata import table_metadata
+from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.quality.scorecard.logic import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
 from assets.quality.scorecard.settings import ScorecardSettings
@@ -13,11 +15,11 @@ def _score_matrix(rows: list[tuple]) -> str:
     """Markdown table source × dimension of the scores (— for empty ones)."""
     scores = {(source, dimension): score for source, dimension, score in rows}
     columns = (*DIMENSIONS, OVERALL)
-    lines = ["| source | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    lines = []
     for source in (*SOURCES, OVERALL):
         cells = [scores.get((source, d)) for d in columns]
-        lines.append(f"| {source} | " + " | ".join("—" if v is None else f"{v:.3f}" for v in cells) + " |")
-    return "\n".join(lines) + "\n"
+        lines.append((source, *("—" if v is None else f"{v:.3f}" for v in cells)))
+    return markdown_table(("source", *columns), "l" + "r" * len(columns), lines) + "\n"
 
 
 @asset(
@@ -71,20 +73,18 @@ def scorecard(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     The as-of date is the configured one, else the newest order date (as for customer_360); only
     timeliness depends on it.
     """
-    with warehouse.connect() as conn:
-        as_of = settings.run_as_of(conn)
+
+    def build(conn: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, MetadataValue]:
         rules = ScorecardSettings.from_thresholds(settings.rules()["quality"])
         build_scorecard(conn, as_of, rules.timeliness_full_score_days, rules.timeliness_zero_score_days)
         rows = conn.execute("SELECT source, dimension, score FROM quality.scorecard").fetchall()
         overall = next(score for source, dimension, score in rows if source == OVERALL and dimension == OVERALL)
-        metadata = table_metadata(
-            conn,
-            "quality.scorecard",
-            as_of=MetadataValue.text(as_of.isoformat()),
-            overall_score=MetadataValue.null() if overall is None else MetadataValue.float(float(overall)),
-            scores=MetadataValue.md(_score_matrix(rows)),
-        )
-    return MaterializeResult(metadata=metadata)
+        return {
+            "overall_score": MetadataValue.null() if overall is None else MetadataValue.float(float(overall)),
+            "scores": MetadataValue.md(_score_matrix(rows)),
+        }
+
+    return materialize_as_of(warehouse, settings, "quality.scorecard", build)
 
 
 QUALITY_ASSETS = [scorecard]

@@ -2,13 +2,7 @@
 -- Activity counts look at the $window_days days up to the as-of date. A source table that does not
 -- exist (structure `sources`: which of them do) counts as empty.
 WITH buyers AS (
-    SELECT customer_id,
-           CAST(date_diff('day', max(order_date), CAST($as_of AS DATE)) AS INTEGER) AS recency_days,
-           count(*) AS orders,
-           CAST(sum(amount) AS DECIMAL(18, 2)) AS revenue
-    FROM core.orders
-    WHERE is_revenue AND customer_id IS NOT NULL AND order_date <= CAST($as_of AS DATE)
-    GROUP BY customer_id
+{% include "revenue_buyers.sql" %}
 ),
 categories AS (
 {% if sources.categories %}

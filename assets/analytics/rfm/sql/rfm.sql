@@ -1,17 +1,13 @@
 -- analytics.rfm: one row per customer with a completed order in the window
 -- (as_of - lookback_days < order_date <= as_of). Scores are tie-safe mid-rank quantiles,
 -- ceil(bins * (2 * below + equal) / (2 * n)) computed in integers (see logic.py).
+{% set lookback_window = true %}
 CREATE OR REPLACE TABLE analytics.rfm AS
-WITH base AS (
-    SELECT customer_id,
-           CAST(date_diff('day', max(order_date), CAST($as_of AS DATE)) AS INTEGER) AS recency_days,
-           count(*) AS frequency,
-           CAST(sum(amount) AS DECIMAL(18, 2)) AS monetary
-    FROM core.orders
-    WHERE is_revenue AND customer_id IS NOT NULL
-      AND order_date <= CAST($as_of AS DATE)
-      AND order_date > CAST($as_of AS DATE) - CAST($lookback_days AS INTEGER)
-    GROUP BY customer_id
+WITH buyers AS (
+{% include "revenue_buyers.sql" %}
+),
+base AS (
+    SELECT customer_id, recency_days, orders AS frequency, revenue AS monetary FROM buyers
 ),
 ranked AS (
     SELECT *,
