@@ -19,6 +19,7 @@ from dagster import (
 
 from assets.common.consistency import built_as_of
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.sql import split_statements
 from checks.common.results import (
     SAMPLE_LIMIT,
     Outcome,
@@ -98,7 +99,7 @@ def query_outcome(conn: duckdb.DuckDBPyConnection, expectation: str, column: str
     column (up to 10 of them, masked, become the sample values: sorted by their text, or with
     ``sort_samples=False`` in the query's own order). Of ``params``, those the query names are bound
     (DuckDB refuses parameters a statement does not use)."""
-    named = conn.extract_statements(failing_sql)[0].named_parameters
+    named = split_statements(failing_sql)[0].parameters
     bound = {key: value for key, value in (params or {}).items() if key in named}
     failing = conn.execute(f"SELECT count(*) FROM ({failing_sql})", bound).fetchall()[0][0]
     order = "ORDER BY 1 " if sort_samples else ""
