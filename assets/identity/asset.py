@@ -1,11 +1,12 @@
 """Identity resolution: one customer across the four systems (core.identity_map, core.customers)."""
 
 
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import Warehouse
 from assets.common.sql import SqlFolder
+from assets.common.table_asset import table_asset
 from assets.identity.logic import build_customers, build_identity_map
 
 SQL = SqlFolder(__file__)
@@ -13,12 +14,7 @@ SQL = SqlFolder(__file__)
 STAGING_KINDS = ["crm_accounts", "sales_order_lines", "service_tickets", "service_nps", "email_events"]
 
 
-@asset(
-    key=["core", "identity_map"],
-    group_name="core",
-    kinds={"duckdb"},
-    deps=[AssetKey(["staging", k]) for k in STAGING_KINDS],
-)
+@table_asset("core.identity_map", deps=[f"staging.{kind}" for kind in STAGING_KINDS])
 def identity_map(warehouse: Warehouse) -> MaterializeResult:
     """Which customer each source record belongs to: one row per (source, source_key).
 
@@ -54,7 +50,7 @@ def identity_map(warehouse: Warehouse) -> MaterializeResult:
         )
 
 
-@asset(key=["core", "customers"], group_name="core", kinds={"duckdb"}, deps=[identity_map])
+@table_asset("core.customers", deps=["core.identity_map"])
 def customers(warehouse: Warehouse) -> MaterializeResult:
     """One row per resolved customer: every CRM account (prospects included) plus every sales customer
     code that identity resolution could not attach to a CRM account. Carries the CRM's descriptive

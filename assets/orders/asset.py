@@ -1,13 +1,14 @@
 """Orders: the sales order lines and orders of the core layer, with the resolved customer."""
 
-from dagster import AssetKey, MaterializeResult, asset
+from dagster import MaterializeResult
 
 from assets.common.metadata import table_metadata
 from assets.common.resources import Warehouse
+from assets.common.table_asset import table_asset
 from assets.orders.logic import build_order_lines, build_orders
 
 
-@asset(key=["core", "order_lines"], group_name="core", kinds={"duckdb"}, deps=[AssetKey(["core", "identity_map"])])
+@table_asset("core.order_lines", deps=["core.identity_map"])
 def order_lines(warehouse: Warehouse) -> MaterializeResult:
     """One row per product line of a sales order, with the resolved customer_id. Amounts are
     numbers; status is completed, refunded or cancelled (only completed lines are revenue)."""
@@ -16,7 +17,7 @@ def order_lines(warehouse: Warehouse) -> MaterializeResult:
         return MaterializeResult(metadata=table_metadata(conn, "core.order_lines"))
 
 
-@asset(key=["core", "orders"], group_name="core", kinds={"duckdb"}, deps=[order_lines])
+@table_asset("core.orders", deps=["core.order_lines"])
 def orders(warehouse: Warehouse) -> MaterializeResult:
     """One row per sales order: customer, date, channel, region, status, number of lines, quantity and
     amount (sum of its lines). is_revenue is true only for completed orders, so refunds and

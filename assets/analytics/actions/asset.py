@@ -9,7 +9,7 @@ The playbook and the control group are in ``assets.analytics.actions.logic`` (se
 from datetime import date
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.analytics.actions.logic import (
     HISTORY_TABLE,
@@ -26,6 +26,7 @@ from assets.common.consistency import built_for_other_dates
 from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
+from assets.common.table_asset import table_asset
 
 SQL = SqlFolder(__file__)
 
@@ -40,18 +41,16 @@ def _action_summary(conn, settings: ActionSettings) -> str:
     return markdown_table(("action", "label", "行动", "treated", "control", "value at risk (CNY)"), "lllrrr", lines)
 
 
-@asset(
-    key=["analytics", "next_best_actions"],
-    group_name="analytics",
-    kinds={"duckdb"},
+@table_asset(
+    "analytics.next_best_actions",
     deps=[
-        AssetKey(["analytics", "churn_scores"]),
-        AssetKey(["analytics", "rfm"]),
-        AssetKey(["analytics", "lifecycle"]),
-        AssetKey(["analytics", "key_accounts"]),
-        AssetKey(["core", "customers"]),
-        AssetKey(["core", "order_lines"]),
-        AssetKey(["core", "tickets"]),
+        "analytics.churn_scores",
+        "analytics.rfm",
+        "analytics.lifecycle",
+        "analytics.key_accounts",
+        "core.customers",
+        "core.order_lines",
+        "core.tickets",
     ],
 )
 def next_best_actions(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
@@ -113,12 +112,7 @@ def next_best_actions(warehouse: Warehouse, settings: PipelineSettings) -> Mater
     return materialize_as_of(warehouse, settings, NBA_TABLE, build)
 
 
-@asset(
-    key=["analytics", "action_list_history"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["analytics", "next_best_actions"])],
-)
+@table_asset("analytics.action_list_history", deps=["analytics.next_best_actions"])
 def action_list_history(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """Every next-best-action list ever issued (行动名单历史): one row per list date and customer on
     that list. This table is kept, not rebuilt: each run adds the list of its as-of date and replaces
@@ -157,12 +151,7 @@ def _lift_summary(conn) -> str:
     return markdown_table(header, "lrrrrll", lines)
 
 
-@asset(
-    key=["analytics", "action_lift"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["analytics", "action_list_history"]), AssetKey(["core", "orders"])],
-)
+@table_asset("analytics.action_lift", deps=["analytics.action_list_history", "core.orders"])
 def action_lift(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """Effect of the next best actions (行动效果评估): for every earlier list, did the customers who got
     an action stay more often than the control customers who did not? One row per list date and

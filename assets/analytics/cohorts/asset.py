@@ -5,11 +5,12 @@ month (customers still buying, and their revenue)."""
 from datetime import date
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.common.metadata import materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
+from assets.common.table_asset import table_asset
 
 SQL = SqlFolder(__file__)
 
@@ -19,12 +20,7 @@ def build_cohort_retention(conn: duckdb.DuckDBPyConnection, as_of: date) -> None
     SQL.run(conn, "cohort_retention", as_of=as_of)
 
 
-@asset(
-    key=["analytics", "cohort_retention"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["core", "orders"])],
-)
+@table_asset("analytics.cohort_retention", deps=["core.orders"])
 def cohort_retention(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """Cohort retention (留存): one row per cohort and month since its first purchase.
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.analytics.customer_360.logic import EMAIL_WINDOW_DAYS, INTERACTION_TYPES
 from assets.analytics.customer_360.settings import DEFAULT_ACTIVITY_WINDOWS, activity_windows
@@ -14,6 +14,7 @@ from assets.common.masking import register_masking_macros
 from assets.common.metadata import materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
+from assets.common.table_asset import table_asset
 
 SQL = SqlFolder(__file__)
 
@@ -36,14 +37,8 @@ def build_customer_360(conn: duckdb.DuckDBPyConnection, as_of: date,
     )
 
 
-@asset(
-    key=["analytics", "customer_360"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["core", t]) for t in (
-        "customers", "orders", "order_lines", "interactions", "tickets", "surveys", "email_events", "opportunities"
-    )],
-)
+@table_asset("analytics.customer_360", deps=[f"core.{t}" for t in (
+    "customers", "orders", "order_lines", "interactions", "tickets", "surveys", "email_events", "opportunities")])
 def customer_360(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """One row per customer (prospects who never bought included): who they are, what they bought,
     how we talk to them, how service went and what is in the pipeline, as of the analysis date.

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.analytics.customer_360.asset import build_customer_360
 from assets.analytics.customer_360.settings import activity_windows
@@ -15,6 +15,7 @@ from assets.common.consistency import built_for
 from assets.common.metadata import materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
+from assets.common.table_asset import table_asset
 from assets.common.vocabulary import GRADES
 
 SQL = SqlFolder(__file__)
@@ -56,19 +57,9 @@ def build_key_accounts(conn: duckdb.DuckDBPyConnection, as_of: date, thresholds:
     return {"profile": profile, "predicted_value_used": with_predictions}
 
 
-@asset(
-    key=["analytics", "key_accounts"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    # analytics/clv feeds the predicted-value part of the potential pillar; depending on it keeps every
-    # run reading the CLV of the same run (re-runs then give identical grades).
-    deps=[
-        AssetKey(["analytics", "customer_360"]),
-        AssetKey(["core", "orders"]),
-        AssetKey(["core", "tickets"]),
-        AssetKey(["analytics", "clv"]),
-    ],
-)
+# analytics/clv feeds the predicted-value part of the potential pillar; depending on it keeps every
+# run reading the CLV of the same run (re-runs then give identical grades).
+@table_asset("analytics.key_accounts", deps=["analytics.customer_360", "core.orders", "core.tickets", "analytics.clv"])
 def key_accounts(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """The key-customer management table (重点客户管理表): one row per buying customer (at least one
     completed order on or before the as-of date; prospects are not graded), best score first.

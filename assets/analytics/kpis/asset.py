@@ -7,12 +7,13 @@ connect, resolve the as-of date and the settings, and report metadata.
 from datetime import date
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.analytics.kpis.logic import KPIS, build_kpi_definitions, build_kpis_monthly, definition_text
 from assets.analytics.kpis.settings import churn_days_from
 from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.table_asset import table_asset
 
 CORE_INPUTS = ("orders", "tickets", "surveys", "email_events", "opportunities")
 
@@ -50,13 +51,7 @@ A source's KPIs are NULL before its first month and when the source is empty (no
 CSAT of 0); a ratio with a zero denominator is NULL. Nothing dated after the as-of date counts."""
 
 
-@asset(
-    key=["analytics", "kpis_monthly"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["core", name]) for name in CORE_INPUTS],
-    description=_MONTHLY_DESCRIPTION,
-)
+@table_asset("analytics.kpis_monthly", deps=[f"core.{name}" for name in CORE_INPUTS], description=_MONTHLY_DESCRIPTION)
 def kpis_monthly(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     churn_days = churn_days_from(settings.rules())
 
@@ -73,11 +68,9 @@ def kpis_monthly(warehouse: Warehouse, settings: PipelineSettings) -> Materializ
     return materialize_as_of(warehouse, settings, "analytics.kpis_monthly", build)
 
 
-@asset(
-    key=["analytics", "kpi_definitions"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["staging", "sales_order_lines"])],  # the default as-of date comes from it
+@table_asset(
+    "analytics.kpi_definitions",
+    deps=["staging.sales_order_lines"],  # the default as-of date comes from it
     description="One row per KPI of analytics.kpis_monthly, in the order the KPIs appear there: position, "
     "kpi (name), label_en and label_zh (names for reports), unit (count, ratio 0–1, CNY, hours, score), "
     "source (sales, service_tickets, service_nps, email, crm_opportunities: the export whose absence makes "

@@ -8,7 +8,7 @@ The stage rules are in ``assets.analytics.lifecycle.logic`` (thresholds in ``set
 from datetime import date
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.analytics.lifecycle.logic import build_lifecycle, build_lifecycle_transitions
 from assets.analytics.lifecycle.settings import LifecycleRules
@@ -16,6 +16,7 @@ from assets.common.consistency import built_as_of
 from assets.common.metadata import markdown_table, materialize_as_of, table_metadata
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
+from assets.common.table_asset import table_asset
 
 SQL = SqlFolder(__file__)
 
@@ -26,12 +27,7 @@ def _stage_counts_markdown(rows: list[tuple]) -> str:
                           [(stage, zh, n, f"{n / total:.1%}") for stage, zh, n in rows])
 
 
-@asset(
-    key=["analytics", "lifecycle"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["core", "customers"]), AssetKey(["core", "orders"])],
-)
+@table_asset("analytics.lifecycle", deps=["core.customers", "core.orders"])
 def lifecycle(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """Customer lifecycle stage (生命周期阶段): one row per customer per snapshot date.
 
@@ -80,12 +76,7 @@ def lifecycle(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeRe
     return materialize_as_of(warehouse, settings, "analytics.lifecycle", build)
 
 
-@asset(
-    key=["analytics", "lifecycle_transitions"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["analytics", "lifecycle"])],
-)
+@table_asset("analytics.lifecycle_transitions", deps=["analytics.lifecycle"])
 def lifecycle_transitions(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """Lifecycle transitions (阶段流转): one row per month and (from_stage, to_stage) pair, with the
     number of customers who were in from_stage on the previous snapshot and in to_stage on this one

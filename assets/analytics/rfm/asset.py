@@ -5,13 +5,14 @@ Pareto (ABC) share of revenue for every customer who bought in the RFM window.""
 from datetime import date
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.analytics.rfm.logic import VALUE_TIERS_ZH
 from assets.analytics.rfm.settings import RfmSettings
 from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
+from assets.common.table_asset import table_asset
 
 SQL = SqlFolder(__file__)
 
@@ -46,12 +47,7 @@ def segment_summary(conn: duckdb.DuckDBPyConnection, settings: RfmSettings) -> s
     return markdown_table(("segment", "细分", "customers", "revenue share"), "llrr", lines)
 
 
-@asset(
-    key=["analytics", "rfm"],
-    group_name="analytics",
-    kinds={"duckdb"},
-    deps=[AssetKey(["core", "orders"])],
-)
+@table_asset("analytics.rfm", deps=["core.orders"])
 def rfm(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """One row per customer with at least one completed order in the RFM window: the
     `rfm.lookback_days` days up to and including the as-of date (as_of − lookback_days < order_date ≤

@@ -3,10 +3,11 @@
 from datetime import date
 
 import duckdb
-from dagster import AssetKey, MaterializeResult, MetadataValue, asset
+from dagster import MaterializeResult, MetadataValue
 
 from assets.common.metadata import markdown_table, materialize_as_of
 from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.table_asset import table_asset
 from assets.quality.scorecard.logic import DIMENSIONS, OVERALL, SCORED_KINDS, SOURCES, build_scorecard
 from assets.quality.scorecard.settings import ScorecardSettings
 
@@ -22,16 +23,8 @@ def _score_matrix(rows: list[tuple]) -> str:
     return markdown_table(("source", *columns), "l" + "r" * len(columns), lines) + "\n"
 
 
-@asset(
-    key=["quality", "scorecard"],
-    group_name="quality",
-    kinds={"duckdb"},
-    deps=[
-        *(AssetKey(["staging", kind]) for kind in SCORED_KINDS),
-        AssetKey(["core", "identity_map"]),
-        AssetKey(["core", "customers"]),
-    ],
-)
+@table_asset("quality.scorecard",
+             deps=[*(f"staging.{kind}" for kind in SCORED_KINDS), "core.identity_map", "core.customers"])
 def scorecard(warehouse: Warehouse, settings: PipelineSettings) -> MaterializeResult:
     """Data-quality scorecard: one row per (source, dimension) for the sources sales, crm, service,
     email and overall, and the dimensions completeness, validity, uniqueness, consistency,
