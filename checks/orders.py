@@ -10,7 +10,10 @@
 Outcomes go to ``quality.validation_results`` like the GX suites (expectation = the check's rule).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 import duckdb
 from dagster import AssetKey
@@ -59,28 +62,30 @@ def missing_references(conn: duckdb.DuckDBPyConnection, ref: Reference) -> Outco
                          failing_sql=queries[ref.orphans_query])
 
 
-orders_have_known_customers = invariant_check(
-    table="core.orders",
-    name="orders_have_known_customers",
-    blocking=True,
-    additional_deps=[AssetKey(["core", "customers"])],
-    description="Every order belongs to a known customer: its customer_id exists in core.customers "
-    "(severity ERROR, blocking). A failure means some orders would drop out of customer figures "
-    "(revenue, order counts, recency), so the analytics built on core.orders are not rebuilt in this "
-    "run; the metadata lists sample orders and the customer ids they point at.",
-    compute=lambda conn, _as_of, _rules: [missing_references(conn, ORDERS_TO_CUSTOMERS)],
-)
+def orders_point_at_customers(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                              _rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every order belongs to a known customer: its customer_id exists in core.customers (severity
+    ERROR, blocking). A failure means some orders would drop out of customer figures (revenue,
+    order counts, recency), so the analytics built on core.orders are not rebuilt in this run; the
+    metadata lists sample orders and the customer ids they point at."""
+    return [missing_references(conn, ORDERS_TO_CUSTOMERS)]
 
+
+def order_lines_point_at_orders(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                _rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every order line belongs to an order in core.orders (severity ERROR). It runs after
+    core.orders is rebuilt from these lines, so it cannot hold core.orders back; a failure means
+    core.orders is out of date (typically only core.order_lines was rematerialised): rematerialise
+    core/orders. The metadata lists sample lines and the order ids they point at."""
+    return [missing_references(conn, ORDER_LINES_TO_ORDERS)]
+
+
+orders_have_known_customers = invariant_check(
+    "core.orders", orders_point_at_customers, name="orders_have_known_customers", blocking=True,
+    additional_deps=[AssetKey(["core", "customers"])])
 order_lines_have_orders = invariant_check(
-    table="core.order_lines",
-    name="order_lines_have_orders",
-    additional_deps=[AssetKey(["core", "orders"])],
-    description="Every order line belongs to an order in core.orders (severity ERROR). It runs after "
-    "core.orders is rebuilt from these lines, so it cannot hold core.orders back; a failure means "
-    "core.orders is out of date (typically only core.order_lines was rematerialised): rematerialise "
-    "core/orders. The metadata lists sample lines and the order ids they point at.",
-    compute=lambda conn, _as_of, _rules: [missing_references(conn, ORDER_LINES_TO_ORDERS)],
-)
+    "core.order_lines", order_lines_point_at_orders, name="order_lines_have_orders",
+    additional_deps=[AssetKey(["core", "orders"])])
 
 
 INTEGRITY_CHECKS = [orders_have_known_customers, order_lines_have_orders]

@@ -13,6 +13,7 @@ Outcomes are appended to ``quality.validation_results`` like every other check.
 
 import math
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -115,31 +116,37 @@ def _action_settings(rules: Mapping[str, Any]) -> ActionSettings:
     return ActionSettings.from_thresholds(rules)
 
 
+def actions_one_row_per_customer(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                 _rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every customer appears at most once on the next-best-action list, so nobody gets two actions,
+    and priority ranks run 1, 2, 3 … without gaps or repeats (severity ERROR). Samples name
+    repeated customers."""
+    return one_row_outcomes(conn)
+
+
+def actions_control_share_matches_settings(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                           rules: Mapping[str, Any]) -> list[Outcome]:
+    return control_share_outcomes(conn, _action_settings(rules))
+
+
+def actions_control_gets_no_action(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                   rules: Mapping[str, Any]) -> list[Outcome]:
+    """Control customers never have a real action (action = control_no_action), everyone else has their
+    assigned playbook action, assigned actions are actions of the playbook, and the control
+    group is exactly the one md5([actions] control_salt || customer_id) gives (severity ERROR):
+    otherwise the measured lift of analytics/action_lift would be wrong."""
+    return control_outcomes(conn, _action_settings(rules))
+
+
 ACTION_CHECKS = [
+    invariant_check(NBA_TABLE, actions_one_row_per_customer),
     invariant_check(
-        table=NBA_TABLE,
-        name="actions_one_row_per_customer",
-        description="Every customer appears at most once on the next-best-action list, so nobody gets two "
-        "actions, and priority ranks run 1, 2, 3 … without gaps or repeats (severity ERROR). Samples name "
-        "repeated customers.",
-        compute=lambda conn, _as_of, _rules: one_row_outcomes(conn),
-    ),
-    invariant_check(
-        table=NBA_TABLE,
-        name="actions_control_share_matches_settings",
+        NBA_TABLE,
+        actions_control_share_matches_settings,
         description=f"With at least {MIN_LIST_FOR_SHARE} customers on the list, the share held out as control "
         f"group is within {SHARE_TOLERANCE_SE:g} binomial standard errors of [actions] control_share (about ±2.6 "
         "percentage points for 10% of 800 customers); shorter lists are not judged (severity ERROR). A failure "
         "means the assignment or the salt is broken, or the setting changed after the list was built.",
-        compute=lambda conn, _as_of, rules: control_share_outcomes(conn, _action_settings(rules)),
     ),
-    invariant_check(
-        table=NBA_TABLE,
-        name="actions_control_gets_no_action",
-        description="Control customers never have a real action (action = control_no_action), everyone else has "
-        "their assigned playbook action, assigned actions are actions of the playbook, and the control group is "
-        "exactly the one md5([actions] control_salt || customer_id) gives (severity ERROR): otherwise the "
-        "measured lift of analytics/action_lift would be wrong.",
-        compute=lambda conn, _as_of, rules: control_outcomes(conn, _action_settings(rules)),
-    ),
+    invariant_check(NBA_TABLE, actions_control_gets_no_action),
 ]

@@ -107,33 +107,43 @@ def _churn_settings(rules: Mapping[str, Any]) -> ChurnSettings:
     return ChurnSettings.from_thresholds(dict(rules))
 
 
+def churn_shipped_model_not_worse_than_best_baseline(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                                     rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every model judged on the backtest has ROC AUC, PR AUC, Brier score and top-decile lift, the
+    recency-rule baseline is judged whenever a learned candidate is, and the shipped model is at
+    least as good as the best baseline (recency rule or BG/NBD) on churn.selection_metric
+    (severity ERROR). When nothing can be learnt, a label-free fallback ships, judged on the
+    newest labelled window when there is one; the status column and the status check say why."""
+    return model_choice_outcomes(conn, _churn_settings(rules))
+
+
+def churn_scores_consistent(conn: duckdb.DuckDBPyConnection, as_of: date,
+                            rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every customer who bought in the churn.population_days before the as-of date has exactly one
+    score (unless the computation failed), probabilities are between 0 and 1, risk tiers follow
+    churn.risk_high / churn.risk_medium, and value_at_risk = churn_probability × clv_12m
+    (severity ERROR)."""
+    return score_outcomes(conn, as_of, _churn_settings(rules))
+
+
+def churn_every_buyer_scored_or_explained(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                          rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every customer with a completed purchase on or before the as-of date is in exactly one of
+    analytics.churn_scores and analytics.churn_unscored, each unscored customer once with a
+    reason code and a reason in English and Chinese (severity ERROR)."""
+    return coverage_outcomes(conn, as_of)
+
+
 CHURN_CHECKS = [
+    invariant_check("analytics.churn_model_metrics", churn_shipped_model_not_worse_than_best_baseline),
     invariant_check(
-        table="analytics.churn_model_metrics",
-        name="churn_shipped_model_not_worse_than_best_baseline",
-        description="Every model judged on the backtest has ROC AUC, PR AUC, Brier score and top-decile lift, the "
-        "recency-rule baseline is judged whenever a learned candidate is, and the shipped model is at least as good "
-        "as the best baseline (recency rule or BG/NBD) on churn.selection_metric (severity ERROR). When nothing can "
-        "be learnt, a label-free fallback ships, judged on the newest labelled window when there is one; the status "
-        "column and the status check say why.",
-        compute=lambda conn, as_of, rules: model_choice_outcomes(conn, _churn_settings(rules)),
-    ),
-    invariant_check(
-        table="analytics.churn_scores",
-        name="churn_scores_consistent",
+        "analytics.churn_scores",
+        churn_scores_consistent,
         additional_deps=[AssetKey(["core", "orders"])],
-        description="Every customer who bought in the churn.population_days before the as-of date has exactly one "
-        "score (unless the computation failed), probabilities are between 0 and 1, risk tiers follow churn.risk_high "
-        "/ churn.risk_medium, and value_at_risk = churn_probability × clv_12m (severity ERROR).",
-        compute=lambda conn, as_of, rules: score_outcomes(conn, as_of, _churn_settings(rules)),
     ),
     invariant_check(
-        table="analytics.churn_unscored",
-        name="churn_every_buyer_scored_or_explained",
+        "analytics.churn_unscored",
+        churn_every_buyer_scored_or_explained,
         additional_deps=[AssetKey(["core", "orders"]), AssetKey(["analytics", "churn_scores"])],
-        description="Every customer with a completed purchase on or before the as-of date is in exactly one of "
-        "analytics.churn_scores and analytics.churn_unscored, each unscored customer once with a reason code and a "
-        "reason in English and Chinese (severity ERROR).",
-        compute=lambda conn, as_of, rules: coverage_outcomes(conn, as_of),
     ),
 ]

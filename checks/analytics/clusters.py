@@ -8,7 +8,9 @@
   count equals the cluster's rows in analytics.clusters and the shares add up to 100%.
 """
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
 from dagster import AssetKey
@@ -60,22 +62,31 @@ def profile_outcomes(conn: duckdb.DuckDBPyConnection) -> list[Outcome]:
     return outcomes
 
 
+def clusters_every_buyer_in_one_cluster(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                        _rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every customer with a completed order on or before the as-of date is in exactly one behavioural
+    cluster, nobody else is clustered, and every cluster has a profile (severity ERROR). A
+    failure means the cluster tables are stale or inconsistent: rematerialise
+    analytics/clusters."""
+    return membership_outcomes(conn, as_of)
+
+
+def cluster_profiles_add_up(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                            _rules: Mapping[str, Any]) -> list[Outcome]:
+    """There is one profile per cluster, each profile's customer count equals the cluster's customers
+    in analytics.clusters, and the shares add up to 100% (severity ERROR)."""
+    return profile_outcomes(conn)
+
+
 CLUSTER_CHECKS = [
     invariant_check(
-        table="analytics.clusters",
-        name="clusters_every_buyer_in_one_cluster",
+        "analytics.clusters",
+        clusters_every_buyer_in_one_cluster,
         additional_deps=[AssetKey(["core", "orders"]), AssetKey(["analytics", "cluster_profiles"])],
-        description="Every customer with a completed order on or before the as-of date is in exactly one "
-        "behavioural cluster, nobody else is clustered, and every cluster has a profile (severity ERROR). "
-        "A failure means the cluster tables are stale or inconsistent: rematerialise analytics/clusters.",
-        compute=lambda conn, as_of, _rules: membership_outcomes(conn, as_of),
     ),
     invariant_check(
-        table="analytics.cluster_profiles",
-        name="cluster_profiles_add_up",
+        "analytics.cluster_profiles",
+        cluster_profiles_add_up,
         additional_deps=[AssetKey(["analytics", "clusters"])],
-        description="There is one profile per cluster, each profile's customer count equals the cluster's "
-        "customers in analytics.clusters, and the shares add up to 100% (severity ERROR).",
-        compute=lambda conn, _as_of, _rules: profile_outcomes(conn),
     ),
 ]

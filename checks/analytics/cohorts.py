@@ -6,7 +6,9 @@ every buying customer exactly once and all completed revenue up to the as-of dat
 core.orders).
 """
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
 from dagster import AssetKey
@@ -42,16 +44,20 @@ def cohort_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date) -> list[Outcom
     ]
 
 
+def cohort_retention_consistent(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                _rules: Mapping[str, Any]) -> list[Outcome]:
+    """Cohort retention is internally consistent and reconciles with core.orders (severity ERROR):
+    month 0 of every cohort is 100% retained (customers and revenue); retention stays within
+    0–100%; each cohort has one row per month up to the as-of month; the cohorts hold every
+    customer with a completed order up to the as-of date once and all of their completed
+    revenue. The metadata names the failing cohorts."""
+    return cohort_outcomes(conn, as_of)
+
+
 COHORT_CHECKS = [
     invariant_check(
-        table="analytics.cohort_retention",
-        name="cohort_retention_consistent",
+        "analytics.cohort_retention",
+        cohort_retention_consistent,
         additional_deps=[AssetKey(["core", "orders"])],
-        description="Cohort retention is internally consistent and reconciles with core.orders (severity "
-        "ERROR): month 0 of every cohort is 100% retained (customers and revenue); retention stays within "
-        "0–100%; each cohort has one row per month up to the as-of month; the cohorts hold every customer "
-        "with a completed order up to the as-of date once and all of their completed revenue. The metadata "
-        "names the failing cohorts.",
-        compute=lambda conn, as_of, _rules: cohort_outcomes(conn, as_of),
     ),
 ]

@@ -13,8 +13,10 @@
 Outcomes go to ``quality.validation_results`` like the other checks.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import duckdb
 from dagster import AssetChecksDefinition, AssetKey
@@ -113,34 +115,33 @@ def raw_contact_outcomes(conn: duckdb.DuckDBPyConnection, table: str) -> list[Ou
 def no_raw_contacts(table: str, what: str, blocked: str) -> AssetChecksDefinition:
     """The blocking ``no_raw_contacts`` check of ``table`` (the ``what``; a leak means ``blocked``)."""
     return invariant_check(
-        table=table,
-        name="no_raw_contacts",
+        table, lambda conn, _as_of, _rules: raw_contact_outcomes(conn, table), name="no_raw_contacts",
         blocking=True,
         description=f"No text column of the {what} holds an e-mail address or a phone number (E.164 or a bare "
         "Chinese mobile); contacts appear only masked (138****8000, z***@example.com). Severity ERROR, "
         f"blocking: {blocked}. Samples are customer ids.",
-        compute=lambda conn, _as_of, _rules: raw_contact_outcomes(conn, table),
     )
 
 
+def every_buyer_graded_once(conn: duckdb.DuckDBPyConnection, as_of: date,
+                            _rules: Mapping[str, Any]) -> list[Outcome]:
+    """The key-account table holds every customer with at least one completed order on or before the
+    as-of date exactly once, each with a grade VIP, A, B or C, and nobody else (severity ERROR). A
+    failure lists sample customer ids missing, extra, repeated or without a valid grade."""
+    return graded_once_outcomes(conn, as_of)
+
+
+def grade_shares_match_settings(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                rules: Mapping[str, Any]) -> list[Outcome]:
+    """Grade shares follow [key_accounts] vip_share, a_share and b_share: with N graded customers the
+    count graded VIP, VIP or A, and VIP, A or B is N × the cumulative share within rounding (½
+    customer), and grades follow score_rank (severity ERROR)."""
+    return grade_share_outcomes(conn, KeyAccountSettings.from_thresholds(rules))
+
+
 KEY_ACCOUNT_CHECKS = [
-    invariant_check(
-        table=KEY_ACCOUNTS,
-        name="every_buyer_graded_once",
-        additional_deps=[AssetKey(["core", "orders"])],
-        description="The key-account table holds every customer with at least one completed order on or before "
-        "the as-of date exactly once, each with a grade VIP, A, B or C, and nobody else (severity ERROR). "
-        "A failure lists sample customer ids missing, extra, repeated or without a valid grade.",
-        compute=lambda conn, as_of, _rules: graded_once_outcomes(conn, as_of),
-    ),
-    invariant_check(
-        table=KEY_ACCOUNTS,
-        name="grade_shares_match_settings",
-        description="Grade shares follow [key_accounts] vip_share, a_share and b_share: with N graded customers "
-        "the count graded VIP, VIP or A, and VIP, A or B is N × the cumulative share within rounding (½ "
-        "customer), and grades follow score_rank (severity ERROR).",
-        compute=lambda conn, _as_of, rules: grade_share_outcomes(conn, KeyAccountSettings.from_thresholds(rules)),
-    ),
+    invariant_check(KEY_ACCOUNTS, every_buyer_graded_once, additional_deps=[AssetKey(["core", "orders"])]),
+    invariant_check(KEY_ACCOUNTS, grade_shares_match_settings),
     no_raw_contacts(KEY_ACCOUNTS, "key-account table", "reports built on the table are not refreshed"),
     no_raw_contacts(CUSTOMER_360, "customer 360", "the tables and reports built on it are not refreshed"),
 ]

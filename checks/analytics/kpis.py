@@ -124,18 +124,22 @@ def _consistency(conn: duckdb.DuckDBPyConnection, as_of: date, rules: Mapping[st
     return consistency_outcomes(conn, as_of)
 
 
+def kpis_agree_with_core_tables(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                rules: Mapping[str, Any]) -> list[Outcome]:
+    """Spot check (severity ERROR, blocking): revenue, orders, active customers, new customers and
+    customers of the latest complete month and of the as-of month, recomputed independently from
+    core.order_lines, equal analytics.kpis_monthly (revenue to the cent). A failure means the
+    KPI table is stale (core rebuilt without it) or wrong; rematerialise analytics/kpis_monthly.
+    The metadata lists the months with the table's and the recomputed values."""
+    return spot_check_outcomes(conn, as_of, churn_days_from(rules))
+
+
 KPI_CHECKS = [
     invariant_check(
-        table=TABLE,
-        name="kpis_agree_with_core_tables",
-        blocking=True,
+        TABLE,
+        kpis_agree_with_core_tables,
         additional_deps=[AssetKey(["core", "order_lines"])],
-        description="Spot check (severity ERROR, blocking): revenue, orders, active customers, new customers and "
-        "customers of the latest complete month and of the as-of month, recomputed independently from "
-        "core.order_lines, equal analytics.kpis_monthly (revenue to the cent). A failure means the KPI table "
-        "is stale (core rebuilt without it) or wrong; rematerialise analytics/kpis_monthly. The metadata "
-        "lists the months with the table's and the recomputed values.",
-        compute=lambda conn, as_of, rules: spot_check_outcomes(conn, as_of, churn_days_from(rules)),
+        blocking=True,
     ),
     invariant_check(
         table=TABLE,

@@ -11,7 +11,9 @@
 Outcomes go to ``quality.validation_results`` like every other check.
 """
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
 from dagster import AssetKey
@@ -87,36 +89,45 @@ def transitions_outcomes(conn: duckdb.DuckDBPyConnection) -> list[Outcome]:
 
 # --- the checks ----------------------------------------------------------------------------------
 
+def lifecycle_one_stage_per_customer(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                     _rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every customer is in exactly one lifecycle stage per snapshot: one row per (customer, snapshot
+    date) and the stage is one of potential, new, reactivated, churned, at_risk, loyal, active
+    (severity ERROR, blocking: the transitions and reports are not rebuilt on a broken table).
+    The metadata lists sample duplicated or unstaged customers."""
+    return one_stage_outcomes(conn)
+
+
+def lifecycle_shares_sum_to_one(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                rules: Mapping[str, Any]) -> list[Outcome]:
+    """Per snapshot, the stage shares add up to 100% of the customers known in core.customers by that
+    date (known from the earlier of CRM creation date and first order), and the snapshot dates
+    are the as-of date plus [lifecycle] history_months month-ends (severity ERROR). A failure
+    means customers are missing from or extra in a snapshot; the metadata names the snapshot and
+    both counts."""
+    return shares_outcomes(
+            conn, as_of, LifecycleRules.from_settings(rules["lifecycle"]).history_months)
+
+
+def lifecycle_transitions_add_up(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                 _rules: Mapping[str, Any]) -> list[Outcome]:
+    """Each month's transitions add up to the customers of the later snapshot in analytics.lifecycle,
+    and summed by from_stage (except 'none') to the stage counts of the earlier snapshot
+    (severity ERROR). A failure means the transitions are stale: rematerialise
+    analytics/lifecycle_transitions after analytics/lifecycle."""
+    return transitions_outcomes(conn)
+
+
 LIFECYCLE_CHECKS = [
+    invariant_check("analytics.lifecycle", lifecycle_one_stage_per_customer, blocking=True),
     invariant_check(
-        table="analytics.lifecycle",
-        name="lifecycle_one_stage_per_customer",
-        blocking=True,
-        description="Every customer is in exactly one lifecycle stage per snapshot: one row per (customer, "
-        "snapshot date) and the stage is one of potential, new, reactivated, churned, at_risk, loyal, active "
-        "(severity ERROR, blocking: the transitions and reports are not rebuilt on a broken table). The "
-        "metadata lists sample duplicated or unstaged customers.",
-        compute=lambda conn, _as_of, _rules: one_stage_outcomes(conn),
-    ),
-    invariant_check(
-        table="analytics.lifecycle",
-        name="lifecycle_shares_sum_to_one",
+        "analytics.lifecycle",
+        lifecycle_shares_sum_to_one,
         additional_deps=[AssetKey(["core", "customers"]), AssetKey(["core", "orders"])],
-        description="Per snapshot, the stage shares add up to 100% of the customers known in core.customers "
-        "by that date (known from the earlier of CRM creation date and first order), and the snapshot dates "
-        "are the as-of date plus [lifecycle] history_months month-ends (severity ERROR). A failure means "
-        "customers are missing from or extra in a snapshot; the metadata names the snapshot and both counts.",
-        compute=lambda conn, as_of, rules: shares_outcomes(
-            conn, as_of, LifecycleRules.from_settings(rules["lifecycle"]).history_months),
     ),
     invariant_check(
-        table="analytics.lifecycle_transitions",
-        name="lifecycle_transitions_add_up",
+        "analytics.lifecycle_transitions",
+        lifecycle_transitions_add_up,
         additional_deps=[AssetKey(["analytics", "lifecycle"])],
-        description="Each month's transitions add up to the customers of the later snapshot in "
-        "analytics.lifecycle, and summed by from_stage (except 'none') to the stage counts of the earlier "
-        "snapshot (severity ERROR). A failure means the transitions are stale: rematerialise "
-        "analytics/lifecycle_transitions after analytics/lifecycle.",
-        compute=lambda conn, _as_of, _rules: transitions_outcomes(conn),
     ),
 ]

@@ -9,7 +9,9 @@ Outcomes are appended to ``quality.validation_results`` like every other check. 
 queries are in ``sql/recommendations.sql``.
 """
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 import duckdb
 from dagster import AssetKey
@@ -71,26 +73,32 @@ def recent_purchase_outcomes(conn: duckdb.DuckDBPyConnection, as_of: date,
     )]
 
 
+def recommendations_ranked_lists(conn: duckdb.DuckDBPyConnection, _as_of: date,
+                                 rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every customer in analytics.recommendations has at most recommendations.top_n (3) rows, ranked
+    1, 2, … without gaps or repeats, each recommending a different, non-empty sku, with source
+    co_purchase or popular (severity ERROR). A failure means the lists shown to account managers
+    are malformed: rematerialise analytics/recommendations; the metadata lists sample customers
+    with their ranked skus."""
+    return ranked_list_outcomes(conn, RecommendationSettings.from_thresholds(rules))
+
+
+def recommendations_exclude_recent_purchases(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                             rules: Mapping[str, Any]) -> list[Outcome]:
+    """No customer is recommended a product (sku) it bought in a completed order line in the
+    recommendations.exclude_recent_days (90) days up to the as-of date the table was built for
+    (severity ERROR). A failure usually means core/order_lines changed after
+    analytics/recommendations was built: rematerialise it; the metadata lists sample customer →
+    sku pairs."""
+    return recent_purchase_outcomes(
+            conn, as_of, RecommendationSettings.from_thresholds(rules))
+
+
 RECOMMENDATION_CHECKS = [
+    invariant_check(TABLE, recommendations_ranked_lists),
     invariant_check(
-        table=TABLE,
-        name="recommendations_ranked_lists",
-        description="Every customer in analytics.recommendations has at most recommendations.top_n (3) rows, "
-        "ranked 1, 2, … without gaps or repeats, each recommending a different, non-empty sku, with source "
-        "co_purchase or popular (severity ERROR). A failure means the lists shown to account managers are "
-        "malformed: rematerialise analytics/recommendations; the metadata lists sample customers with their "
-        "ranked skus.",
-        compute=lambda conn, _as_of, rules: ranked_list_outcomes(conn, RecommendationSettings.from_thresholds(rules)),
-    ),
-    invariant_check(
-        table=TABLE,
-        name="recommendations_exclude_recent_purchases",
+        TABLE,
+        recommendations_exclude_recent_purchases,
         additional_deps=[AssetKey(["core", "order_lines"])],
-        description="No customer is recommended a product (sku) it bought in a completed order line in the "
-        "recommendations.exclude_recent_days (90) days up to the as-of date the table was built for (severity "
-        "ERROR). A failure usually means core/order_lines changed after analytics/recommendations was built: "
-        "rematerialise it; the metadata lists sample customer → sku pairs.",
-        compute=lambda conn, as_of, rules: recent_purchase_outcomes(
-            conn, as_of, RecommendationSettings.from_thresholds(rules)),
     ),
 ]

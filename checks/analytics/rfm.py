@@ -95,24 +95,26 @@ def _rfm_settings(rules: Mapping[str, Any]) -> RfmSettings:
     return RfmSettings.from_thresholds(rules.get("rfm", {}))
 
 
+def rfm_every_buyer_in_one_segment(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                   rules: Mapping[str, Any]) -> list[Outcome]:
+    """Every customer with a completed order in the RFM window (rfm.lookback_days up to the as-of date)
+    has exactly one analytics.rfm row, and nobody else does; each row has scores between 1 and
+    rfm.bins, a segment from the configured [[rfm.segments]] names, a value tier
+    (high/normal/low) and an ABC class (severity ERROR). A failure means segment counts in
+    reports are wrong: rematerialise analytics/rfm after core/orders; the metadata lists sample
+    customers."""
+    return segment_outcomes(conn, as_of, _rfm_settings(rules))
+
+
+def rfm_revenue_shares_sum_to_100(conn: duckdb.DuckDBPyConnection, as_of: date,
+                                  rules: Mapping[str, Any]) -> list[Outcome]:
+    """The customers' revenue shares add up to 100% (within 0.0001%), the cumulative share of the last
+    customer in the Pareto ranking is 100%, and the A class brings at least rfm.abc_a_share of
+    revenue (severity ERROR). With no revenue in the window every share is 0."""
+    return share_outcomes(conn, _rfm_settings(rules))
+
+
 RFM_CHECKS = [
-    invariant_check(
-        table="analytics.rfm",
-        name="rfm_every_buyer_in_one_segment",
-        additional_deps=[AssetKey(["core", "orders"])],
-        description="Every customer with a completed order in the RFM window (rfm.lookback_days up to the as-of "
-        "date) has exactly one analytics.rfm row, and nobody else does; each row has scores between 1 and "
-        "rfm.bins, a segment from the configured [[rfm.segments]] names, a value tier (high/normal/low) and an "
-        "ABC class (severity ERROR). A failure means segment counts in reports are wrong: rematerialise "
-        "analytics/rfm after core/orders; the metadata lists sample customers.",
-        compute=lambda conn, as_of, rules: segment_outcomes(conn, as_of, _rfm_settings(rules)),
-    ),
-    invariant_check(
-        table="analytics.rfm",
-        name="rfm_revenue_shares_sum_to_100",
-        description="The customers' revenue shares add up to 100% (within 0.0001%), the cumulative share of the "
-        "last customer in the Pareto ranking is 100%, and the A class brings at least rfm.abc_a_share of revenue "
-        "(severity ERROR). With no revenue in the window every share is 0.",
-        compute=lambda conn, as_of, rules: share_outcomes(conn, _rfm_settings(rules)),
-    ),
+    invariant_check("analytics.rfm", rfm_every_buyer_in_one_segment, additional_deps=[AssetKey(["core", "orders"])]),
+    invariant_check("analytics.rfm", rfm_revenue_shares_sum_to_100),
 ]

@@ -64,17 +64,22 @@ Compute = Callable[[duckdb.DuckDBPyConnection, date, Mapping[str, Any]], Sequenc
 
 
 def invariant_check(
-    *,
     table: str,
-    name: str,
-    description: str,
     compute: Compute,
+    *,
     additional_deps: Sequence[AssetKey] = (),
     severity: str = "ERROR",
     blocking: bool = False,
+    name: str | None = None,
+    description: str | None = None,
 ) -> AssetChecksDefinition:
-    """The Dagster asset check ``name`` on the asset of ``table`` (``"analytics.rfm"``): runs
-    ``compute`` through ``run_check``, so every invariant check records and reports the same way."""
+    """The Dagster asset check on the asset of ``table`` (``"analytics.rfm"``) that runs ``compute``
+    through ``run_check``, so every invariant check records and reports the same way. The check is
+    named after ``compute`` and described by its docstring (the text the Dagster UI shows), so what
+    a check asserts is written once, beside the code that asserts it; ``name`` and ``description``
+    replace them where the function cannot carry them (a description with values filled in)."""
+    name = name or compute.__name__
+    description = description or " ".join((compute.__doc__ or "").split())
 
     @asset_check(
         asset=AssetKey(table.split(".")),
