@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.common.sql import SqlFolder
 from checks.common.results import Outcome
@@ -82,10 +81,10 @@ def order_lines_point_at_orders(conn: duckdb.DuckDBPyConnection, _as_of: date,
 
 orders_have_known_customers = invariant_check(
     "core.orders", orders_point_at_customers, name="orders_have_known_customers", blocking=True,
-    additional_deps=[AssetKey(["core", "customers"])])
+    additional_deps=["core.customers"])
 order_lines_have_orders = invariant_check(
     "core.order_lines", order_lines_point_at_orders, name="order_lines_have_orders",
-    additional_deps=[AssetKey(["core", "orders"])])
+    additional_deps=["core.orders"])
 
 
 INTEGRITY_CHECKS = [orders_have_known_customers, order_lines_have_orders]

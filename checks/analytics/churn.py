@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.analytics.churn.metrics import METRIC_DIRECTIONS
 from assets.analytics.churn.settings import ChurnSettings
@@ -136,14 +135,10 @@ def churn_every_buyer_scored_or_explained(conn: duckdb.DuckDBPyConnection, as_of
 
 CHURN_CHECKS = [
     invariant_check("analytics.churn_model_metrics", churn_shipped_model_not_worse_than_best_baseline),
-    invariant_check(
-        "analytics.churn_scores",
-        churn_scores_consistent,
-        additional_deps=[AssetKey(["core", "orders"])],
-    ),
+    invariant_check("analytics.churn_scores", churn_scores_consistent, additional_deps=["core.orders"]),
     invariant_check(
         "analytics.churn_unscored",
         churn_every_buyer_scored_or_explained,
-        additional_deps=[AssetKey(["core", "orders"]), AssetKey(["analytics", "churn_scores"])],
+        additional_deps=["core.orders", "analytics.churn_scores"],
     ),
 ]

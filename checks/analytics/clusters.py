@@ -13,7 +13,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.common.sql import SqlFolder
 from checks.common.results import Outcome, within_tolerance_outcome
@@ -82,11 +81,7 @@ CLUSTER_CHECKS = [
     invariant_check(
         "analytics.clusters",
         clusters_every_buyer_in_one_cluster,
-        additional_deps=[AssetKey(["core", "orders"]), AssetKey(["analytics", "cluster_profiles"])],
+        additional_deps=["core.orders", "analytics.cluster_profiles"],
     ),
-    invariant_check(
-        "analytics.cluster_profiles",
-        cluster_profiles_add_up,
-        additional_deps=[AssetKey(["analytics", "clusters"])],
-    ),
+    invariant_check("analytics.cluster_profiles", cluster_profiles_add_up, additional_deps=["analytics.clusters"]),
 ]

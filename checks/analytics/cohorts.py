@@ -11,7 +11,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.common.sql import SqlFolder
 from checks.common.results import Outcome
@@ -55,9 +54,5 @@ def cohort_retention_consistent(conn: duckdb.DuckDBPyConnection, as_of: date,
 
 
 COHORT_CHECKS = [
-    invariant_check(
-        "analytics.cohort_retention",
-        cohort_retention_consistent,
-        additional_deps=[AssetKey(["core", "orders"])],
-    ),
+    invariant_check("analytics.cohort_retention", cohort_retention_consistent, additional_deps=["core.orders"]),
 ]

@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
-from dagster import AssetChecksDefinition, AssetKey
+from dagster import AssetChecksDefinition
 
 from assets.analytics.key_accounts.logic import grade_cut_offs
 from assets.analytics.key_accounts.settings import KeyAccountSettings
@@ -140,7 +140,7 @@ def grade_shares_match_settings(conn: duckdb.DuckDBPyConnection, _as_of: date,
 
 
 KEY_ACCOUNT_CHECKS = [
-    invariant_check(KEY_ACCOUNTS, every_buyer_graded_once, additional_deps=[AssetKey(["core", "orders"])]),
+    invariant_check(KEY_ACCOUNTS, every_buyer_graded_once, additional_deps=["core.orders"]),
     invariant_check(KEY_ACCOUNTS, grade_shares_match_settings),
     no_raw_contacts(KEY_ACCOUNTS, "key-account table", "reports built on the table are not refreshed"),
     no_raw_contacts(CUSTOMER_360, "customer 360", "the tables and reports built on it are not refreshed"),

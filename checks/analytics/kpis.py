@@ -19,7 +19,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.analytics.kpis.logic import KPI_NAMES
 from assets.analytics.kpis.settings import churn_days_from
@@ -135,12 +134,7 @@ def kpis_agree_with_core_tables(conn: duckdb.DuckDBPyConnection, as_of: date,
 
 
 KPI_CHECKS = [
-    invariant_check(
-        TABLE,
-        kpis_agree_with_core_tables,
-        additional_deps=[AssetKey(["core", "order_lines"])],
-        blocking=True,
-    ),
+    invariant_check(TABLE, kpis_agree_with_core_tables, additional_deps=["core.order_lines"], blocking=True),
     invariant_check(
         table=TABLE,
         name="kpis_are_consistent",

@@ -16,7 +16,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.analytics.lifecycle.logic import STAGES, snapshot_dates
 from assets.analytics.lifecycle.settings import LifecycleRules
@@ -123,11 +122,11 @@ LIFECYCLE_CHECKS = [
     invariant_check(
         "analytics.lifecycle",
         lifecycle_shares_sum_to_one,
-        additional_deps=[AssetKey(["core", "customers"]), AssetKey(["core", "orders"])],
+        additional_deps=["core.customers", "core.orders"],
     ),
     invariant_check(
         "analytics.lifecycle_transitions",
         lifecycle_transitions_add_up,
-        additional_deps=[AssetKey(["analytics", "lifecycle"])],
+        additional_deps=["analytics.lifecycle"],
     ),
 ]

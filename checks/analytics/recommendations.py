@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.analytics.recommendations.logic import has_order_lines
 from assets.analytics.recommendations.settings import RecommendationSettings
@@ -96,9 +95,5 @@ def recommendations_exclude_recent_purchases(conn: duckdb.DuckDBPyConnection, as
 
 RECOMMENDATION_CHECKS = [
     invariant_check(TABLE, recommendations_ranked_lists),
-    invariant_check(
-        TABLE,
-        recommendations_exclude_recent_purchases,
-        additional_deps=[AssetKey(["core", "order_lines"])],
-    ),
+    invariant_check(TABLE, recommendations_exclude_recent_purchases, additional_deps=["core.order_lines"]),
 ]

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-from dagster import AssetKey
 
 from assets.analytics.rfm.settings import RfmSettings
 from assets.common.sql import SqlFolder
@@ -115,6 +114,6 @@ def rfm_revenue_shares_sum_to_100(conn: duckdb.DuckDBPyConnection, as_of: date,
 
 
 RFM_CHECKS = [
-    invariant_check("analytics.rfm", rfm_every_buyer_in_one_segment, additional_deps=[AssetKey(["core", "orders"])]),
+    invariant_check("analytics.rfm", rfm_every_buyer_in_one_segment, additional_deps=["core.orders"]),
     invariant_check("analytics.rfm", rfm_revenue_shares_sum_to_100),
 ]

@@ -20,6 +20,7 @@ from dagster import (
 from assets.common.consistency import built_as_of
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import split_statements
+from assets.common.table_asset import table_key
 from checks.common.results import (
     SAMPLE_LIMIT,
     Outcome,
@@ -67,25 +68,27 @@ def invariant_check(
     table: str,
     compute: Compute,
     *,
-    additional_deps: Sequence[AssetKey] = (),
+    additional_deps: Sequence[str | AssetKey] = (),
     severity: str = "ERROR",
     blocking: bool = False,
     name: str | None = None,
     description: str | None = None,
 ) -> AssetChecksDefinition:
     """The Dagster asset check on the asset of ``table`` (``"analytics.rfm"``) that runs ``compute``
-    through ``run_check``, so every invariant check records and reports the same way. The check is
+    through ``run_check``, so every invariant check records and reports the same way; it runs after
+    the tables ``additional_deps`` (names such as ``"core.orders"``) too. The check is
     named after ``compute`` and described by its docstring (the text the Dagster UI shows), so what
     a check asserts is written once, beside the code that asserts it; ``name`` and ``description``
     replace them where the function cannot carry them (a description with values filled in)."""
     name = name or compute.__name__
+    after = [table_key(dep) if isinstance(dep, str) else dep for dep in additional_deps]
     description = description or " ".join((compute.__doc__ or "").split())
 
     @asset_check(
         asset=AssetKey(table.split(".")),
         name=name,
         description=description,
-        additional_deps=list(additional_deps),
+        additional_deps=after,
         blocking=blocking,
     )
     def _check(context: AssetCheckExecutionContext, warehouse: Warehouse,

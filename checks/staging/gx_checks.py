@@ -14,16 +14,8 @@ expectation to ``quality.validation_results`` and show the same outcome as check
 
 from dataclasses import replace
 
+import dagster as dg
 import duckdb
-from dagster import (
-    AssetCheckExecutionContext,
-    AssetCheckResult,
-    AssetChecksDefinition,
-    AssetCheckSeverity,
-    AssetKey,
-    MetadataValue,
-    asset_check,
-)
 
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.sql import SqlFolder
@@ -128,33 +120,33 @@ def run_staging_suite(
             outcomes=outcomes,
         )
     facts = {
-        "rows_validated": MetadataValue.int(frames.row_count),
-        "columns_read": MetadataValue.int(len(frames.rows.columns)),
-        "as_of": MetadataValue.text(as_of.isoformat()),
-        "read_seconds": MetadataValue.float(round(frames.read_seconds, 3)),
-        "validate_seconds": MetadataValue.float(round(validate_seconds, 3)),
-        "run_id": MetadataValue.text(run_id),
+        "rows_validated": dg.MetadataValue.int(frames.row_count),
+        "columns_read": dg.MetadataValue.int(len(frames.rows.columns)),
+        "as_of": dg.MetadataValue.text(as_of.isoformat()),
+        "read_seconds": dg.MetadataValue.float(round(frames.read_seconds, 3)),
+        "validate_seconds": dg.MetadataValue.float(round(validate_seconds, 3)),
+        "run_id": dg.MetadataValue.text(run_id),
     }
     return outcomes, facts
 
 
-def build_gx_check(kind: str, blocking: bool) -> AssetChecksDefinition:
+def build_gx_check(kind: str, blocking: bool) -> dg.AssetChecksDefinition:
     """The ``gx_blocking`` (ERROR, blocks downstream) or ``gx_advisory`` (WARN) check of a staging table."""
     expectations = suite_for(kind, blocking)
-    severity = AssetCheckSeverity.ERROR if blocking else AssetCheckSeverity.WARN
+    severity = dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN
     # No additional dependency on staging.sales_order_lines (where an unconfigured as-of date comes
     # from): Dagster would count the check as downstream of that table, and a failed blocking check
     # there would then skip the checks of every other table. Step order still gives one as-of date
     # per run: the in-process executor runs steps level by level, all staging tables before any check.
 
-    @asset_check(
-        asset=AssetKey(["staging", kind]),
+    @dg.asset_check(
+        asset=dg.AssetKey(["staging", kind]),
         name=CHECK_NAMES[blocking],
         blocking=blocking,
         description=_description(kind, blocking, expectations),
     )
-    def _check(context: AssetCheckExecutionContext, warehouse: Warehouse, settings: PipelineSettings
-               ) -> AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse, settings: PipelineSettings
+               ) -> dg.AssetCheckResult:
         outcomes, facts = run_staging_suite(warehouse, settings, kind, blocking, run_id_of(context))
         failed = [o for o in outcomes if not o.success]
         if failed:
@@ -162,7 +154,7 @@ def build_gx_check(kind: str, blocking: bool) -> AssetChecksDefinition:
                 f"staging.{kind} {CHECK_NAMES[blocking]}: {len(failed)} of {len(outcomes)} expectations failed: "
                 + "; ".join(f"{o.expectation} ({o.column or 'table'}): {o.unexpected_count}" for o in failed)
             )
-        return AssetCheckResult(
+        return dg.AssetCheckResult(
             passed=not failed,
             severity=severity,
             metadata=outcomes_metadata(outcomes, **facts),
