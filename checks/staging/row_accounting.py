@@ -1,5 +1,8 @@
 """Row accounting checks on the staging layer: no export row silently disappears."""
 
+from collections.abc import Callable
+
+import duckdb
 from dagster import AssetCheckResult, AssetChecksDefinition, AssetCheckSeverity, AssetKey, MetadataValue, asset_check
 
 from assets.common.resources import Warehouse
@@ -9,46 +12,52 @@ from assets.staging.specs import SPECS
 # sql/rows_reconcile.sql and sql/rows_reconcile_by_file.sql: the accounting recomputed, per kind and per file.
 SQL = SqlFolder(__file__)
 
-def build_reconciliation_check(kind: str) -> AssetChecksDefinition:
-    """ERROR check: rows read = rows staged + rows quarantined + duplicates collapsed."""
+
+def _blocking_staging_check(kind: str, evaluate: Callable[[duckdb.DuckDBPyConnection, str], AssetCheckResult]
+                            ) -> AssetChecksDefinition:
+    """The blocking ERROR check ``evaluate`` on ``staging/<kind>``, named after the function and
+    described by its docstring."""
 
     @asset_check(
         asset=AssetKey(["staging", kind]),
-        name="rows_reconcile",
+        name=evaluate.__name__,
         blocking=True,
-        description=(
-            "Every export row is accounted for: rows read from the files = rows in this table + rows in "
-            "quarantine + duplicates collapsed (duplicate deliveries, superseded file versions, the same "
-            "record delivered again). Also checks that the raw table holds exactly the rows the load log "
-            "says were read. A failure means rows were lost or double-counted: downstream tables are not "
-            "rebuilt until it is fixed."
-        ),
+        description=" ".join((evaluate.__doc__ or "").split()),
     )
     def _check(warehouse: Warehouse) -> AssetCheckResult:
         with warehouse.connect() as conn:
-            row = SQL.run(conn, "rows_reconcile", {"kind": kind}, kind=kind).fetchone()
-        read, staged, quarantined, collapsed, raw_rows, malformed, duplicate_rows = (int(v or 0) for v in row)
-        balanced = read == staged + quarantined + collapsed
-        raw_matches_log = raw_rows + malformed + duplicate_rows == read
-        return AssetCheckResult(
-            passed=balanced and raw_matches_log and collapsed >= 0,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "rows_read": MetadataValue.int(read),
-                "rows_staged": MetadataValue.int(staged),
-                "rows_quarantined": MetadataValue.int(quarantined),
-                "duplicates_collapsed": MetadataValue.int(collapsed),
-                "equation": MetadataValue.text(
-                    f"{read} = {staged} + {quarantined} + {collapsed}" + ("" if balanced else "  (does NOT hold)")
-                ),
-                "raw_rows_match_load_log": MetadataValue.bool(raw_matches_log),
-            },
-        )
+            return evaluate(conn, kind)
 
     return _check
 
 
-RECONCILIATION_CHECKS = [build_reconciliation_check(kind) for kind in SPECS]
+def rows_reconcile(conn: duckdb.DuckDBPyConnection, kind: str) -> AssetCheckResult:
+    """Every export row is accounted for: rows read from the files = rows in this table + rows in
+    quarantine + duplicates collapsed (duplicate deliveries, superseded file versions, the same record
+    delivered again). Also checks that the raw table holds exactly the rows the load log says were
+    read. A failure means rows were lost or double-counted: downstream tables are not rebuilt until it
+    is fixed."""
+    row = SQL.run(conn, "rows_reconcile", {"kind": kind}, kind=kind).fetchone()
+    read, staged, quarantined, collapsed, raw_rows, malformed, duplicate_rows = (int(v or 0) for v in row)
+    balanced = read == staged + quarantined + collapsed
+    raw_matches_log = raw_rows + malformed + duplicate_rows == read
+    return AssetCheckResult(
+        passed=balanced and raw_matches_log and collapsed >= 0,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "rows_read": MetadataValue.int(read),
+            "rows_staged": MetadataValue.int(staged),
+            "rows_quarantined": MetadataValue.int(quarantined),
+            "duplicates_collapsed": MetadataValue.int(collapsed),
+            "equation": MetadataValue.text(
+                f"{read} = {staged} + {quarantined} + {collapsed}" + ("" if balanced else "  (does NOT hold)")
+            ),
+            "raw_rows_match_load_log": MetadataValue.bool(raw_matches_log),
+        },
+    )
+
+
+RECONCILIATION_CHECKS = [_blocking_staging_check(kind, rows_reconcile) for kind in SPECS]
 
 
 def _file_problems(rows: list[tuple]) -> list[str]:
@@ -69,37 +78,24 @@ def _file_problems(rows: list[tuple]) -> list[str]:
     return problems
 
 
-def build_file_reconciliation_check(kind: str) -> AssetChecksDefinition:
-    """ERROR check: for every file and sheet, rows read = staged + quarantined + collapsed + rejected."""
-
-    @asset_check(
-        asset=AssetKey(["staging", kind]),
-        name="rows_reconcile_by_file",
-        blocking=True,
-        description=(
-            "Every row of every export file and sheet is accounted for, file by file "
-            "(quality.reconciliation_by_file): rows read = rows in this table + rows in quarantine + rows "
-            "collapsed (duplicate deliveries, superseded versions, the same record delivered again) + rows of "
-            "files or sheets rejected whole. The read, staged, quarantined and rejected counts are recomputed "
-            "from the load log, this table, the quarantine and the rejections, and the raw table must hold "
-            "exactly the rows the load log says each file had. A failure stops the downstream tables."
-        ),
+def rows_reconcile_by_file(conn: duckdb.DuckDBPyConnection, kind: str) -> AssetCheckResult:
+    """Every row of every export file and sheet is accounted for, file by file
+    (quality.reconciliation_by_file): rows read = rows in this table + rows in quarantine + rows
+    collapsed (duplicate deliveries, superseded versions, the same record delivered again) + rows of
+    files or sheets rejected whole. The read, staged, quarantined and rejected counts are recomputed
+    from the load log, this table, the quarantine and the rejections, and the raw table must hold
+    exactly the rows the load log says each file had. A failure stops the downstream tables."""
+    rows = SQL.rows(conn, "rows_reconcile_by_file", {"kind": kind}, kind=kind)
+    problems = _file_problems(rows)
+    return AssetCheckResult(
+        passed=not problems,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={
+            "files": MetadataValue.int(len(rows)),
+            "files_not_balanced": MetadataValue.int(len(problems)),
+            "problems": MetadataValue.json(problems[:50]),
+        },
     )
-    def _check(warehouse: Warehouse) -> AssetCheckResult:
-        with warehouse.connect() as conn:
-            rows = SQL.rows(conn, "rows_reconcile_by_file", {"kind": kind}, kind=kind)
-        problems = _file_problems(rows)
-        return AssetCheckResult(
-            passed=not problems,
-            severity=AssetCheckSeverity.ERROR,
-            metadata={
-                "files": MetadataValue.int(len(rows)),
-                "files_not_balanced": MetadataValue.int(len(problems)),
-                "problems": MetadataValue.json(problems[:50]),
-            },
-        )
-
-    return _check
 
 
-FILE_RECONCILIATION_CHECKS = [build_file_reconciliation_check(kind) for kind in SPECS]
+FILE_RECONCILIATION_CHECKS = [_blocking_staging_check(kind, rows_reconcile_by_file) for kind in SPECS]
