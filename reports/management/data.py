@@ -295,10 +295,6 @@ _OPTIONAL_COLUMNS = {
 }
 
 
-# The template segment_strategy.sql and prospects.sql include for these relations (sql/<name>.sql).
-OPTIONAL_RELATIONS = "optional_relations"
-
-
 def _optional(conn: duckdb.DuckDBPyConnection, *relations: tuple[str, str]) -> dict[str, Any]:
     """The structure naming each (relation, analytics table): the table, or no rows with the same
     columns when it does not exist."""

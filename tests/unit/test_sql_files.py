@@ -62,13 +62,17 @@ def _sql_files() -> list[Path]:
 
 
 def test_every_sql_file_is_used_by_a_module_of_its_topic() -> None:
+    """A .sql file is used when a Python module of its topic names it, or when another .sql file
+    includes it as a part (``{% include "name.sql" %}``)."""
+    included = {name for path in _sql_files()
+                for name in re.findall(r'{%-?\s*include\s+"([^"]+)\.sql"', path.read_text(encoding="utf-8"))}
     unused = []
     for path in _sql_files():
         topic = path.parent.parent
         sources = " ".join(module.read_text(encoding="utf-8") for module in topic.rglob("*.py"))
-        if f'"{path.stem}"' not in sources:
+        if f'"{path.stem}"' not in sources and path.stem not in included:
             unused.append(str(path.relative_to(ROOT)))
-    assert not unused, f"SQL files no module of their topic runs: {unused}"
+    assert not unused, f"SQL files no module of their topic runs and no SQL file includes: {unused}"
 
 
 def test_every_sql_file_is_a_valid_template() -> None:
