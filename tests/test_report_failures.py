@@ -19,8 +19,7 @@ from assets.common.status import failure_status, read_status, record_status
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_resources
 from reports.common.catalog import REPORTS
 from reports.common.outcome import FAILED_PAGE, render_failure_pages
-from reports.common.strings import STRINGS
-from reports.index.asset import published_reports, render_index_pages
+from reports.index.asset import STRINGS, published_reports, render_index_pages
 from reports.key_accounts import asset as key_accounts_report
 from reports.registry import REPORT_ASSETS
 from tests.conftest import paths_under

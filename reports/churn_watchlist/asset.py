@@ -27,6 +27,7 @@ from reports.common.table_reports import (
     render_pages,
     sort_number,
 )
+from reports.common.wording import wording
 
 SQL = SqlFolder(__file__)
 STEM = "churn_watchlist"
@@ -37,68 +38,7 @@ WATCH_TIERS = ("high", "medium")
 CONTROL_ACTION = "control_no_action"
 NO_ACTION = "none"
 
-STRINGS = {
-    "zh": {
-        "high": "高风险客户", "medium": "中风险客户", "value_at_risk_total": "高、中风险客户面临流失的价值",
-        "listed": "本名单列出", "control": "对照组客户（名单内）",
-        "listed_detail": "按面临流失价值排名前 {shown} 位（共 {total} 位高、中风险客户）",
-        "intro": "流失风险为高或中的客户（来自 analytics.churn_scores），按面临流失的价值（流失概率 × 预测 12 个月"
-                 "价值）从高到低排列，最多 {size} 位（settings.toml [reports] watchlist_size）。建议行动与原因来自"
-                 " analytics.next_best_actions，等级来自 analytics.key_accounts。点击表头可排序，工具栏可筛选。",
-        "control_callout": "标记为“对照组”的 {n} 位客户请勿联系：他们是随机留出的对照组，本期不采取任何行动，"
-                           "用于衡量各项行动的实际效果（见 analytics.action_lift）。",
-        "search": "搜索", "search_placeholder": "公司或负责人", "owner": "负责人", "risk_tier": "流失风险",
-        "action": "建议行动", "all": "全部", "unassigned": "未分配",
-        "counter": "显示 {shown} / {total} 位客户", "print_note": "打印内容为屏幕上当前筛选和排序的结果。",
-        "no_data": "暂无高、中流失风险客户（analytics.churn_scores 为空或没有高、中风险客户）。",
-        "col_rank": "序号", "col_company": "客户", "col_owner": "负责人", "col_grade": "等级", "col_tier": "流失风险",
-        "col_probability": "流失概率", "col_value_at_risk": "面临流失价值", "col_clv": "预测 12 月价值",
-        "col_days": "距上次购买（天）", "col_reasons": "主要原因", "col_flags": "预警信号", "col_action": "建议行动",
-        "control_label": "对照组——不采取行动（用于衡量效果）", "control_badge": "对照组",
-        "control_reason": "请勿联系：该客户在随机对照组中，本期不采取任何行动，以便衡量行动效果。",
-        "no_action_label": "无匹配的行动规则", "no_action_reason": "未列入下一步最佳行动清单。",
-        "definitions": "口径说明", "clv_subject": "预测 12 个月价值（面临流失价值的一部分）：",
-        "definition_text": "流失概率：未来 90 天不再购买的概率（所选模型，见 analytics.churn_model_metrics）；"
-                           "高风险 ≥ 0.6，中风险 ≥ 0.3（settings.toml [churn]）。面临流失价值 = 流失概率 × "
-                           "预测 12 个月价值。预警信号：互动骤减（近 90 天联系次数不到此前 90 天的一半）、"
-                           "消费下滑（近 90 天消费不到此前 90 天的一半）、投诉激增（近 90 天投诉 ≥ 2 次且至少为"
-                           "此前的两倍）。",
-    },
-    "en": {
-        "high": "High-risk customers", "medium": "Medium-risk customers",
-        "value_at_risk_total": "Value at risk, high and medium risk",
-        "listed": "On this list", "control": "Control-group customers on the list",
-        "listed_detail": "the top {shown} by value at risk ({total} customers at high or medium risk)",
-        "intro": "Customers at high or medium churn risk (from analytics.churn_scores), by value at risk (churn "
-                 "probability × predicted 12-month value), highest first, at most {size} (settings.toml [reports] "
-                 "watchlist_size). Recommended actions and reasons come from analytics.next_best_actions, grades "
-                 "from analytics.key_accounts. Click a column header to sort; use the toolbar to filter.",
-        "control_callout": "Do not contact the {n} customers marked \"Control\": they are a random control group that "
-                           "gets no action this period, so the effect of the actions can be measured "
-                           "(see analytics.action_lift).",
-        "search": "Search", "search_placeholder": "company or owner", "owner": "Owner", "risk_tier": "Churn risk",
-        "action": "Action", "all": "All", "unassigned": "Unassigned",
-        "counter": "Showing {shown} of {total} customers", "print_note": "Printed as filtered and sorted on screen.",
-        "no_data": "No customers at high or medium churn risk (analytics.churn_scores is empty or has none).",
-        "col_rank": "#", "col_company": "Customer", "col_owner": "Owner", "col_grade": "Grade",
-        "col_tier": "Churn risk",
-        "col_probability": "Churn probability", "col_value_at_risk": "Value at risk", "col_clv": "Predicted 12m value",
-        "col_days": "Days since last purchase", "col_reasons": "Top reasons", "col_flags": "Early warnings",
-        "col_action": "Recommended action",
-        "control_label": "Control group — no action (measuring effect)", "control_badge": "Control",
-        "control_reason": "Do not contact: this customer is in the random control group and gets no action this "
-                          "period, so the effect of the actions can be measured.",
-        "no_action_label": "No playbook action", "no_action_reason": "Not on the next-best-action list.",
-        "definitions": "Definitions",
-        "clv_subject": "Predicted 12-month value (part of the value at risk):",
-        "definition_text": "Churn probability: the probability of no purchase in the next 90 days (shipped model, see "
-                           "analytics.churn_model_metrics); high risk ≥ 0.6, medium ≥ 0.3 (settings.toml [churn]). "
-                           "Value at risk = churn probability × predicted 12-month value. Early warnings: fewer "
-                           "contacts (contacts in the last 90 days at most half of the 90 days before), spend drop "
-                           "(spend in the last 90 days at most half of the 90 days before), complaint spike (2 or "
-                           "more complaints in the last 90 days and at least twice as many as before).",
-    },
-}
+STRINGS = wording(__file__)["labels"]
 _REASON_SEPARATORS = {"zh": "；", "en": "; "}
 
 

@@ -29,8 +29,8 @@ from assets.common.status import AssetStatus, failure_status, ok_status, record_
 from reports.common.publish import LATEST, generation_time, publish_report
 from reports.common.settings import ReportSettings, report_settings
 from reports.common.shareable import known_folders, shareable_text, strip_known_folders
-from reports.common.strings import LANGUAGES
 from reports.common.table_reports import render_pages
+from reports.common.wording import LANGUAGES, wording
 
 # render(conn, as_of, generated_at, currency_symbol, thresholds) → {language: html}
 Renderer = Callable[[duckdb.DuckDBPyConnection, date, datetime, str, dict[str, Any]], dict[str, str]]
@@ -40,14 +40,7 @@ PREDICTIONS_NOTE = ("Predictions: where a churn, CLV or value-at-risk figure com
                     "prediction\nrecorded in quality.asset_status is shown above it; where the prediction failed, "
                     "instead of it.")
 
-FAILED_PAGE = {
-    "zh": {"heading": "本次运行未能生成此报告",
-           "advice": "详细的错误信息见 Dagster 中资产 {asset} 的运行日志；问题解决后，"
-                     "下一次成功运行会重新生成此报告。"},
-    "en": {"heading": "This report could not be generated in this run",
-           "advice": "The run log of the Dagster asset {asset} has the details; the next run that succeeds writes "
-                     "this report again."},
-}
+FAILED_PAGE = wording(__file__)["failed_page"]
 
 
 def report_asset_name(stem: str) -> str:

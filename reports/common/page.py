@@ -7,13 +7,9 @@ from typing import Any
 
 from reports.common.catalog import REPORT_BY_STEM
 from reports.common.formatting import Formatter
+from reports.common.wording import wording
 
-_LABELS = {
-    "zh": {"html_lang": "zh-CN", "as_of_label": "数据截至", "generated_label": "生成时间",
-           "index_label": "报告目录", "other_language_label": "English"},
-    "en": {"html_lang": "en", "as_of_label": "Data as of", "generated_label": "Generated",
-           "index_label": "All reports", "other_language_label": "中文"},
-}
+_LABELS = wording(__file__)["page"]
 
 
 def page_context(stem: str, language: str, as_of: date | None, generated_at: datetime,

@@ -33,7 +33,7 @@ from typing import Any
 from assets.common.vocabulary import GRADE_NAMES, RISK_TIER_SHORT_NAMES, RISK_TIERS
 from reports.common.page import page_context
 from reports.common.rendering import template_environment
-from reports.common.strings import LANGUAGES
+from reports.common.wording import LANGUAGES
 
 # --- values for the page -------------------------------------------------------------------------
 

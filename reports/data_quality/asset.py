@@ -37,6 +37,7 @@ from reports.common.table_reports import (
     sort_date,
     sort_number,
 )
+from reports.common.wording import wording
 
 SQL = SqlFolder(__file__)
 STEM = "data_quality"
@@ -51,86 +52,7 @@ LIST_LIMIT = 200
 SERIES = (("passed", "ERROR", "#2f855a"), ("passed", "WARN", "#8fd19e"),
           ("failed", "ERROR", "#c53030"), ("failed", "WARN", "#e0b43a"))
 
-STRINGS = {
-    "zh": {
-        "card_expectations": "最近一次检查的期望数", "card_failed_error": "阻断级未通过",
-        "card_failed_warn": "提示级未通过", "card_unresolved": "未解决的隔离行", "card_rejections": "被拒收的文件",
-        "card_overall": "综合质量得分",
-        "intro": "数据检查（每次运行的期望结果，quality.validation_results）、被隔离的行（quality.quarantine）、"
-                 "质量评分卡（quality.scorecard）、行数核对（quality.reconciliation）、被拒收的文件"
-                 "（quality.file_rejections）与加载日志（raw.load_log）。样例值按存储时的脱敏形式显示。",
-        "history": "检查结果趋势", "history_note": "最近 {n} 次运行中每次运行通过与未通过的期望数，按严重级别区分。",
-        "passed": "通过", "failed": "未通过", "run": "运行", "expectations": "期望数",
-        "col_started": "开始时间", "col_as_of": "数据日期", "col_run": "运行编号", "col_total": "期望数",
-        "col_passed": "通过", "col_failed_error": "阻断级未通过", "col_failed_warn": "提示级未通过",
-        "failing": "最近一次运行未通过的期望", "failing_note": "运行 {run}，开始于 {started}，数据日期 {as_of}。",
-        "all_passed": "最近一次运行的全部期望均已通过。",
-        "col_severity": "严重级别", "col_table": "表", "col_check": "检查", "col_expectation": "期望",
-        "col_column": "字段", "col_unexpected": "异常数", "col_elements": "检查行数", "col_percent": "异常占比",
-        "col_samples": "样例值（已脱敏）",
-        "quarantine": "隔离的行", "quarantine_note": "无法使用的行，按规则和文件统计；之后交付的文件带来同一业务键的"
-                                                  "有效行时，隔离行即视为已解决。",
-        "by_rule": "按规则", "by_file": "按文件", "col_kind": "数据类型", "col_rule": "规则", "col_stage": "环节",
-        "col_file": "文件", "col_unresolved": "未解决", "col_resolved": "已解决", "col_rows": "合计",
-        "stage_ingest": "读取", "stage_staging": "清洗",
-        "scorecard": "质量评分卡",
-        "scorecard_note": "各来源系统在各维度上的得分（百分比）。绿色 ≥ {good}，黄色 ≥ {warn}，红色低于 {warn}；"
-                          "空白表示无可衡量的数据。",
-        "col_source": "来源", "age": "最新数据距数据日期 {days} 天",
-        "reconciliation": "行数核对", "reconciliation_note": "每类导出：读取行 = 入库行 + 隔离行 + 合并的重复行。",
-        "col_read": "读取行", "col_staged": "入库行", "col_quarantined": "隔离行", "col_duplicates": "合并的重复行",
-        "col_duplicate_delivery": "重复交付的行", "col_superseded": "被更新替代的行", "col_repeated": "重复键的行",
-        "col_balanced": "是否平衡", "yes": "是", "no": "否",
-        "rejections": "被拒收的文件", "no_rejections": "没有被拒收的文件。",
-        "col_error": "原因", "col_rejected_at": "拒收时间",
-        "load_log": "加载日志", "load_log_note": "按数据类型汇总 raw.load_log。",
-        "col_files": "已加载文件", "col_duplicate_files": "重复交付文件", "col_rows_read": "读取行数",
-        "col_unmapped": "含未识别列的文件", "col_last_loaded": "最近加载",
-        "no_data": "暂无数据。", "limited": "仅显示前 {shown} 行（共 {total} 行）。",
-    },
-    "en": {
-        "card_expectations": "Expectations in the latest run", "card_failed_error": "Blocking failures",
-        "card_failed_warn": "Advisory failures", "card_unresolved": "Unresolved quarantined rows",
-        "card_rejections": "Rejected files", "card_overall": "Overall quality score",
-        "intro": "Data checks (each run's expectation results, quality.validation_results), quarantined rows "
-                 "(quality.quarantine), the quality scorecard (quality.scorecard), row reconciliation "
-                 "(quality.reconciliation), rejected files (quality.file_rejections) and the load log "
-                 "(raw.load_log). Sample values are shown masked, as stored.",
-        "history": "Check results over time",
-        "history_note": "Passed and failed expectations per run, by severity, for the latest {n} runs.",
-        "passed": "Passed", "failed": "Failed", "run": "Run", "expectations": "Expectations",
-        "col_started": "Started", "col_as_of": "As of", "col_run": "Run id", "col_total": "Expectations",
-        "col_passed": "Passed", "col_failed_error": "Blocking failures", "col_failed_warn": "Advisory failures",
-        "failing": "Failing expectations in the latest run",
-        "failing_note": "Run {run}, started {started}, data as of {as_of}.",
-        "all_passed": "Every expectation of the latest run passed.",
-        "col_severity": "Severity", "col_table": "Table", "col_check": "Check", "col_expectation": "Expectation",
-        "col_column": "Column", "col_unexpected": "Unexpected", "col_elements": "Rows checked",
-        "col_percent": "Unexpected share", "col_samples": "Sample values (masked)",
-        "quarantine": "Quarantined rows",
-        "quarantine_note": "Rows that could not be used, by rule and by file; a quarantined row is resolved once a "
-                           "later delivery brings a valid row with the same business key.",
-        "by_rule": "By rule", "by_file": "By file", "col_kind": "Export kind", "col_rule": "Rule", "col_stage": "Stage",
-        "col_file": "File", "col_unresolved": "Unresolved", "col_resolved": "Resolved", "col_rows": "Total",
-        "stage_ingest": "Reading", "stage_staging": "Cleaning",
-        "scorecard": "Quality scorecard",
-        "scorecard_note": "Score of each source system on each dimension, as a percentage. Green ≥ {good}, amber ≥ "
-                          "{warn}, red below {warn}; empty where there is nothing to measure.",
-        "col_source": "Source", "age": "newest record {days} days before the as-of date",
-        "reconciliation": "Row reconciliation",
-        "reconciliation_note": "Per export kind: rows read = rows staged + rows quarantined + duplicates collapsed.",
-        "col_read": "Rows read", "col_staged": "Staged", "col_quarantined": "Quarantined",
-        "col_duplicates": "Duplicates collapsed", "col_duplicate_delivery": "Duplicate-delivery rows",
-        "col_superseded": "Superseded rows", "col_repeated": "Repeated-key rows", "col_balanced": "Balanced",
-        "yes": "Yes", "no": "No",
-        "rejections": "Rejected files", "no_rejections": "No rejected files.",
-        "col_error": "Reason", "col_rejected_at": "Rejected at",
-        "load_log": "Load log", "load_log_note": "raw.load_log by export kind.",
-        "col_files": "Files loaded", "col_duplicate_files": "Duplicate deliveries", "col_rows_read": "Rows read",
-        "col_unmapped": "Files with unrecognised columns", "col_last_loaded": "Last loaded",
-        "no_data": "No data yet.", "limited": "Showing the first {shown} of {total} rows.",
-    },
-}
+STRINGS = wording(__file__)["labels"]
 
 
 # --- SQL --------------------------------------------------------------------------------------------

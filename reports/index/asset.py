@@ -24,8 +24,9 @@ from reports.common.publish import LATEST, generation_time, publish_report_files
 from reports.common.rendering import template_environment
 from reports.common.settings import report_settings
 from reports.common.shareable import known_folders, strip_known_folders
-from reports.common.strings import LANGUAGES, STRINGS
+from reports.common.wording import LANGUAGES, wording
 
+STRINGS = wording(__file__)["labels"]
 LAYERS = ("raw", "staging", "core", "analytics", "quality")
 OK, FAILED_STATE, MISSING = "ok", "failed", "missing"
 # The head of a page: where its generation time and, when it failed, its status are written.

@@ -28,77 +28,14 @@ from reports.common.table_reports import (
     sort_date,
     sort_number,
 )
+from reports.common.wording import wording
 
 SQL = SqlFolder(__file__)
 STEM = "key_accounts"
 KEY_ACCOUNTS = "analytics.key_accounts"
 CHURN_SCORES = "analytics.churn_scores"
 
-STRINGS = {
-    "zh": {
-        "vip_count": "VIP 客户", "a_count": "A 类客户", "revenue_share": "VIP + A 占全部已分级客户近 12 个月收入",
-        "overdue": "跟进逾期", "at_risk": "高流失风险", "value_at_risk": "面临流失的价值",
-        "of_accounts": "共 {n} 个重点客户",
-        "search": "搜索", "search_placeholder": "公司、负责人或行业", "grade": "等级", "owner": "负责人",
-        "risk_tier": "流失风险", "all": "全部", "unassigned": "未分配", "overdue_only": "仅看跟进逾期",
-        "counter": "显示 {shown} / {total} 个客户",
-        "intro": "VIP 与 A 类重点客户的档案（来自 analytics.key_accounts），按等级和评分排序。点击表头可排序，"
-                 "工具栏可筛选；打印时按当前筛选结果输出。联系方式已脱敏，完整信息请在 CRM 中查看。",
-        "print_note": "打印内容为屏幕上当前筛选和排序的结果（需要全部打印时先点“显示全部”）。",
-        "show_more": "显示更多",
-        "show_all": "显示全部",
-        "capped": "表格仅列出按等级和评分排名前 {shown} 的客户（VIP 与 A 类共 {total} 个，上限见 settings.toml "
-                  "[reports] key_accounts_max_rows）；完整名单见数据仓库表 analytics.key_accounts。",
-        "no_data": "暂无重点客户数据：分级需要销售数据（analytics.key_accounts 为空）。",
-        "col_company": "公司", "col_contact": "联系人", "col_owner": "负责人", "col_industry": "行业",
-        "col_size": "规模", "col_grade": "等级", "col_score": "评分", "col_revenue": "近 12 月收入",
-        "col_orders": "近 12 月订单", "col_predicted": "预测 12 月价值", "col_last_order": "最近下单",
-        "col_last_interaction": "最近互动", "col_complaints": "近 12 月投诉", "col_opportunity": "在谈商机金额",
-        "col_follow_up": "下次跟进", "col_overdue": "跟进逾期", "col_tier": "流失风险",
-        "col_value_at_risk": "面临流失价值",
-        "yes_overdue": "逾期", "no": "否", "colon": "：",
-        "definitions": "口径说明",
-        "definition_text": "等级与评分：按购买力、忠诚度和潜力加权的 0–100 分排名，前 5% 为 VIP、其后 15% 为 A（见"
-                           "settings.toml [key_accounts]）。收入、订单、投诉为截至数据日期的近 12 个月；预测 12 月"
-                           "价值来自客户终身价值模型；下次跟进 = 最近一次互动（无则最近下单）+ 等级对应的跟进周期，"
-                           "早于数据日期即为逾期。流失风险与面临流失价值（流失概率 × 预测 12 月价值）来自"
-                           " analytics.churn_scores，未评分表示近 365 天无购买。",
-    },
-    "en": {
-        "vip_count": "VIP accounts", "a_count": "A accounts",
-        "revenue_share": "VIP + A share of the 12-month revenue of all graded customers",
-        "overdue": "Overdue follow-ups", "at_risk": "High churn risk", "value_at_risk": "Value at risk",
-        "of_accounts": "of {n} key accounts",
-        "search": "Search", "search_placeholder": "company, owner or industry", "grade": "Grade", "owner": "Owner",
-        "risk_tier": "Churn risk", "all": "All", "unassigned": "Unassigned", "overdue_only": "Follow-up overdue only",
-        "counter": "Showing {shown} of {total} accounts",
-        "intro": "The archive of the VIP and A key accounts (from analytics.key_accounts), by grade and score. "
-                 "Click a column header to sort; use the toolbar to filter; printing prints the rows as filtered. "
-                 "Contact details are masked: look up the full contact in the CRM.",
-        "print_note": "Printed as filtered and sorted on screen (click “Show all” first to print every row).",
-        "show_more": "Show more",
-        "show_all": "Show all",
-        "capped": "The table lists the first {shown} accounts by grade and score ({total} VIP and A accounts in all; "
-                  "limit: settings.toml [reports] key_accounts_max_rows); the full list is the warehouse table "
-                  "analytics.key_accounts.",
-        "no_data": "No key accounts yet: grading needs sales data (analytics.key_accounts is empty).",
-        "col_company": "Company", "col_contact": "Contact", "col_owner": "Owner", "col_industry": "Industry",
-        "col_size": "Size", "col_grade": "Grade", "col_score": "Score", "col_revenue": "Revenue 12m",
-        "col_orders": "Orders 12m", "col_predicted": "Predicted 12m value", "col_last_order": "Last order",
-        "col_last_interaction": "Last contact", "col_complaints": "Complaints 12m",
-        "col_opportunity": "Open opportunities", "col_follow_up": "Next follow-up", "col_overdue": "Overdue",
-        "col_tier": "Churn risk", "col_value_at_risk": "Value at risk",
-        "yes_overdue": "Overdue", "no": "No", "colon": ":",
-        "definitions": "Definitions",
-        "definition_text": "Grade and score: rank of a 0–100 score weighing purchasing power, loyalty and potential; "
-                           "the top 5% are VIP, the next 15% A (settings.toml [key_accounts]). Revenue, orders and "
-                           "complaints cover the 12 months up to the as-of date; the predicted 12-month value comes "
-                           "from the customer-lifetime-value model; next follow-up = last contact (else last order) "
-                           "+ the grade's follow-up interval, overdue when before the as-of date. Churn risk and "
-                           "value at risk (churn probability × predicted 12-month value) come from "
-                           "analytics.churn_scores; not scored = no purchase in the last 365 days.",
-    },
-}
+STRINGS = wording(__file__)["labels"]
 
 
 def _with_churn_scores(conn: duckdb.DuckDBPyConnection) -> bool:

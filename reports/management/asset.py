@@ -18,7 +18,7 @@ from reports.common.page import page_context
 from reports.common.prediction_status import CHURN_MODELS, CHURN_SCORES, CLV, is_failed, notices, prediction_statuses
 from reports.common.rendering import template_environment
 from reports.common.shareable import shareable_text
-from reports.common.strings import LANGUAGES
+from reports.common.wording import LANGUAGES
 from reports.management import data, text
 
 STEM = "management"

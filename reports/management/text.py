@@ -12,149 +12,24 @@ from typing import Any
 
 from assets.common.vocabulary import CHURN_MODEL_NAMES, RISK_TIER_NAMES, STAGE_NAMES, VALUE_TIER_NAMES
 from reports.common.formatting import Formatter
+from reports.common.wording import wording
 
 _MONTHS_LONG = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
                 "October", "November", "December")
 
-SECTIONS = {
-    "zh": ("一、执行摘要", "二、数据采集与质量", "三、客户分析", "四、流失与价值", "五、服务与互动",
-           "六、策略建议", "七、方法说明"),
-    "en": ("1. Executive summary", "2. Data collection and quality", "3. Customer analysis", "4. Churn and value",
-           "5. Service and engagement", "6. Strategy", "7. Methodology"),
-}
+_WORDING = wording(__file__)
+SECTIONS = _WORDING["sections"]
 
-SUBSECTIONS = {
-    "zh": {
-        "sources": "（一）数据来源", "core": "（二）核心表行数", "score": "（三）数据质量评分",
-        "quarantine": "（四）隔离数据",
-        "tiers": "（一）价值分层", "segments": "（二）RFM 细分", "clusters": "（三）行为聚类",
-        "lifecycle": "（四）生命周期", "cohorts": "（五）同期群留存",
-        "risk": "（一）流失风险分层", "clv": "（二）客户终身价值分布", "models": "（三）流失模型准确度",
-        "calibration": "（四）概率校准", "forecast": "（五）购买预测与实际",
-        "csat": "（一）满意度与净推荐值", "complaints": "（二）投诉类别", "times": "（三）响应与解决时长",
-        "email": "（四）邮件互动",
-        "playbook": "（一）分群行动方案", "lift": "（二）行动效果",
-    },
-    "en": {
-        "sources": "2.1 Sources", "core": "2.2 Core tables", "score": "2.3 Data-quality score",
-        "quarantine": "2.4 Quarantined rows",
-        "tiers": "3.1 Value tiers", "segments": "3.2 RFM segments", "clusters": "3.3 Behaviour clusters",
-        "lifecycle": "3.4 Lifecycle", "cohorts": "3.5 Cohort retention",
-        "risk": "4.1 Churn risk tiers", "clv": "4.2 Customer lifetime value", "models": "4.3 Churn model accuracy",
-        "calibration": "4.4 Calibration", "forecast": "4.5 Purchase forecast vs actual",
-        "csat": "5.1 CSAT and NPS", "complaints": "5.2 Complaint categories",
-        "times": "5.3 Response and resolution times",
-        "email": "5.4 E-mail engagement",
-        "playbook": "6.1 Actions per customer segment", "lift": "6.2 Measured effect of the actions",
-    },
-}
+SUBSECTIONS = _WORDING["subsections"]
 
-LABELS: dict[str, dict[str, str]] = {
-    "zh": {
-        "no_data": "该数据源暂无数据。", "not_computed": "数据不足，暂未计算。", "other": "其他",
-        "vs_previous": "环比", "vs_last_year": "同比",
-        "cards_note": "关键指标取自最近一个完整月份（{month}）。",
-        "no_complete_month": "尚无完整月份的数据。",
-        "month": "月份", "revenue_axis": "营收", "active_customers": "活跃客户数", "customers_axis": "客户数",
-        "share_axis": "占比",
-        "customer_share": "客户占比", "revenue_share": "营收占比",
-        "kind": "导出类型", "source": "数据源", "files": "已加载文件", "rows_read": "读取行数",
-        "duplicates": "重复投递（已跳过）", "rejected": "被拒文件", "table": "表", "rows": "行数",
-        "score": "评分", "overall_score": "整体数据质量评分", "quarantine_rows": "隔离行数",
-        "quarantine_breaches": "违反规则次数", "top_rule": "最常见原因", "no_quarantine": "没有未解决的隔离数据。",
-        "tier": "价值层级", "customers": "客户数", "revenue": "营收", "segment": "细分",
-        "cluster": "聚类", "traits": "特征", "share": "占比", "mean_revenue": "平均营收", "mean_orders": "平均订单数",
-        "mean_recency": "平均距上次购买天数", "stage": "阶段",
-        "cohort": "首购月份", "months_since": "首购后月数", "retention": "留存率",
-        "risk_tier": "风险层级", "value_at_risk": "风险价值", "clv_12m": "未来 12 个月 CLV",
-        "mean_probability": "平均流失概率", "clv_bucket": "未来 12 个月 CLV 区间",
-        "model": "模型", "shipped": "已上线", "baseline": "基线", "status": "状态", "yes": "是", "no": "否",
-        "decile": "风险十分位（1 = 最低）", "predicted": "预测", "actual": "实际",
-        "predicted_churn": "预测流失率", "actual_churn": "实际流失率",
-        "repeat_purchases": "截至预测时的重复购买次数", "purchases": "购买天数",
-        "predicted_purchases": "预测购买天数", "actual_purchases": "实际购买天数",
-        "csat": "客户满意度（1–5）", "nps": "净推荐值（−100–100）", "category": "类别", "complaints": "投诉数",
-        "first_response": "首次响应时长中位数（小时）", "resolution": "解决时长中位数（小时）", "hours": "小时",
-        "open_rate": "邮件打开率", "click_rate": "邮件点击率",
-        "on_list": "在行动名单上", "main_action": "主要行动", "finding": "数据显示", "lift": "上期效果（提升）",
-        "prospects": "潜在客户（尚未成交）", "no_action": "无行动（不在名单上）", "not_measured": "尚未测量",
-        "lift_table_action": "行动", "treated": "执行组", "control": "对照组", "treated_retention": "执行组留存",
-        "control_retention": "对照组留存", "ci": "95% 置信区间", "all_actions": "全部行动",
-        "flow_note": "{start} → {end} 各阶段客户流向（左：上月末阶段，右：当前阶段）。",
-        "cohort_note": "最近 {n} 个首购月份的客户在之后每个月的下单比例；最新月份可能尚不完整。",
-        "first_appearance": "首次出现", "clv_note": "共 {n} 位客户，未来 12 个月 CLV 合计 {total}，中位数 {median}。",
-        "complaint_note": "近 12 个月共 {tickets} 张工单，其中投诉 {complaints} 张（{share}）。",
-        "brier_note": "Brier 分数越低越好，其余指标越高越好。",
-        "calibration_note": "把回测中的客户按预测流失概率分成十组：两条线越接近，概率越可信。",
-        "forecast_note": "截至 {cutoff} 拟合的购买模型，对 {cutoff} 至 {end} 购买天数的预测与实际。",
-        "playbook_note": "每个 RFM 细分的规模、价值与流失风险，以及行动名单中该细分最常见的行动；"
-                         "“上期效果”为最近一期已结束评估的名单中该行动的提升。",
-        "methodology_note": "以下数值来自本次运行的设置文件。",
-        "generated_from": "数据截至 {as_of}。",
-    },
-    "en": {
-        "no_data": "No data from this source.", "not_computed": "Not computed: too little data yet.",
-        "other": "Other", "vs_previous": "vs prev. month", "vs_last_year": "vs last year",
-        "cards_note": "Key figures of the last complete month ({month}).",
-        "no_complete_month": "No complete month of data yet.",
-        "month": "Month", "revenue_axis": "Revenue", "active_customers": "Active customers",
-        "customers_axis": "Customers", "share_axis": "Share",
-        "customer_share": "Share of customers", "revenue_share": "Share of revenue",
-        "kind": "Export", "source": "Source", "files": "Files loaded", "rows_read": "Rows read",
-        "duplicates": "Duplicate deliveries (skipped)", "rejected": "Files rejected", "table": "Table", "rows": "Rows",
-        "score": "Score", "overall_score": "Overall data-quality score", "quarantine_rows": "Rows quarantined",
-        "quarantine_breaches": "Rule breaches", "top_rule": "Most common reason",
-        "no_quarantine": "No unresolved quarantined rows.",
-        "tier": "Value tier", "customers": "Customers", "revenue": "Revenue", "segment": "Segment",
-        "cluster": "Cluster", "traits": "Traits", "share": "Share", "mean_revenue": "Mean revenue",
-        "mean_orders": "Mean orders", "mean_recency": "Mean days since last order", "stage": "Stage",
-        "cohort": "First-purchase month", "months_since": "Months since first purchase", "retention": "Retention",
-        "risk_tier": "Risk tier", "value_at_risk": "Value at risk", "clv_12m": "12-month CLV",
-        "mean_probability": "Mean churn probability", "clv_bucket": "12-month CLV range",
-        "model": "Model", "shipped": "Shipped", "baseline": "Baseline", "status": "Status", "yes": "yes", "no": "no",
-        "decile": "Risk decile (1 = lowest)", "predicted": "Predicted", "actual": "Actual",
-        "predicted_churn": "Predicted churn rate", "actual_churn": "Actual churn rate",
-        "repeat_purchases": "Repeat purchases before the forecast", "purchases": "Purchase days",
-        "predicted_purchases": "Predicted purchase days", "actual_purchases": "Actual purchase days",
-        "csat": "CSAT (1–5)", "nps": "NPS (−100 to 100)", "category": "Category", "complaints": "Complaints",
-        "first_response": "Median first response (hours)", "resolution": "Median resolution (hours)",
-        "hours": "hours", "open_rate": "E-mail open rate", "click_rate": "E-mail click rate",
-        "on_list": "On the action list", "main_action": "Main action", "finding": "What the data shows",
-        "lift": "Last measured lift", "prospects": "Prospects (no order yet)",
-        "no_action": "No action (not on the list)", "not_measured": "not measured yet",
-        "lift_table_action": "Action", "treated": "Treated", "control": "Control",
-        "treated_retention": "Treated retention", "control_retention": "Control retention", "ci": "95% CI",
-        "all_actions": "All actions",
-        "flow_note": "Customers moving between stages from {start} (left) to {end} (right).",
-        "cohort_note": ("Share of each of the newest {n} first-purchase cohorts buying in each later month; "
-                        "the newest month may be incomplete."),
-        "first_appearance": "First appearance",
-        "clv_note": "{n} customers; predicted 12-month CLV {total} in total, median {median}.",
-        "complaint_note": "{tickets} tickets in the last 12 months, {complaints} of them complaints ({share}).",
-        "brier_note": "Lower Brier scores are better; higher is better for the other metrics.",
-        "calibration_note": ("The backtest customers in ten groups by predicted churn probability: the closer the "
-                             "two lines, the more the probabilities can be taken at face value."),
-        "forecast_note": "Purchase model fitted on data up to {cutoff}: predicted vs actual purchase days from "
-                         "{cutoff} to {end}.",
-        "playbook_note": ("Size, value and churn risk of each RFM segment, and the action the playbook assigns most "
-                          "often to its customers on the action list; the lift is that action's, measured on the "
-                          "latest list whose evaluation window has ended."),
-        "methodology_note": "The numbers below are the settings this run used.",
-        "generated_from": "Data as of {as_of}.",
-    },
-}
+LABELS = _WORDING["labels"]
 
 STAGES = STAGE_NAMES
 RISK_TIERS = RISK_TIER_NAMES
 VALUE_TIERS = VALUE_TIER_NAMES
 MODELS = CHURN_MODEL_NAMES
-METRICS = {
-    "zh": {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "brier_score": "Brier 分数", "top_decile_lift": "前 10% 提升度"},
-    "en": {"roc_auc": "ROC AUC", "pr_auc": "PR AUC", "brier_score": "Brier score",
-           "top_decile_lift": "Top-decile lift"},
-}
-SOURCES = {"zh": {"sales": "销售", "crm": "CRM", "service": "客服", "email": "邮件营销"},
-           "en": {"sales": "Sales", "crm": "CRM", "service": "Service", "email": "E-mail marketing"}}
+METRICS = _WORDING["metrics"]
+SOURCES = _WORDING["sources"]
 LOWER_IS_BETTER = frozenset({"brier_score", "churn_rate", "churned_customers", "complaint_rate",
                              "median_first_response_hours", "median_resolution_hours", "email_unsubscribe_rate"})
 # Decimals of score KPIs (CSAT 1–5, NPS −100..100); other scores get one.

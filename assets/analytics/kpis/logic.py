@@ -26,8 +26,10 @@ Conventions shared by every KPI:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, fields
 from datetime import date
+from pathlib import Path
 
 import duckdb
 
@@ -42,13 +44,14 @@ SQL = SqlFolder(__file__)
 
 @dataclass(frozen=True)
 class Kpi:
-    """One KPI: its name, unit, source, how it is computed from the monthly facts, and its meaning.
+    """One KPI: its name, unit, source, how it is computed from the monthly facts, and its meaning
+    (one ``[[kpi]]`` entry of catalog.toml).
 
     ``value``, ``numerator`` and ``denominator`` name columns of the monthly facts (``_kpi_facts``,
     plus ``net_promoters`` = promoters − detractors and ``closed_opportunities`` = won + lost, see
     sql/kpis_monthly.sql). ``value`` is the column shown as the value; without one the value is
     ``scale`` × numerator ÷ denominator (NULL when the denominator is 0). ``definition`` may contain
-    ``{churn_days}``.
+    ``{churn_days}``, ``{window_days}``, ``{return_gap_days}`` and ``{mailing}``.
     """
 
     name: str
@@ -56,117 +59,32 @@ class Kpi:
     source: str
     label_en: str
     label_zh: str
-    value: str | None
     definition: str
+    value: str | None = None
     numerator: str | None = None
     denominator: str | None = None
     scale: int = 1
 
 
-_OPEN_RATE_DEF = (
-    "A mailing is one (e-mail address, campaign) pair, counted in the month of its first event (the "
-    "send). Delivered mailings: pairs with a delivered event; when the e-mail export has no delivered "
-    "events at all, sent pairs without a bounce. "
-)
 
-KPIS: tuple[Kpi, ...] = (
-    Kpi("customers", "count", "sales", "Customers", "客户数", "customers",
-        "Buying customers not churned at period_end: customers with at least one completed order in "
-        "the {window_days} days from period_end − {churn_days} days to period_end (settings [lifecycle] "
-        "churn_days = {churn_days}). These are exactly the customers the lifecycle stages do not call "
-        "churned (no purchase for more than churn_days) among those who ever bought; prospects who never "
-        "bought are not counted. customers = previous month's customers + new + returning − churned."),
-    Kpi("new_customers", "count", "sales", "New customers", "新客户数", "new_customers",
-        "Customers whose first completed order ever is dated in the month (up to period_end)."),
-    Kpi("returning_customers", "count", "sales", "Returning customers", "回流客户数", "returning_customers",
-        "Customers won back: a completed order in the month placed after more than {churn_days} days "
-        "without one, i.e. they had churned the day before (at least {return_gap_days} days after their "
-        "previous completed order; the lifecycle stage 'reactivated' uses its own window)."),
-    Kpi("active_customers", "count", "sales", "Active customers", "活跃客户数", "active_customers",
-        "Customers with at least one completed order dated in the month (up to period_end)."),
-    Kpi("churned_customers", "count", "sales", "Churned customers", "流失客户数", "churned_customers",
-        "Customers who crossed the churn threshold in the month: their churn day — the day after the "
-        "last completed order plus {churn_days} days, the first day with no purchase for more than "
-        "churn_days — falls in the month (up to period_end) and they had not ordered again by that day."),
-    Kpi("retention_rate", "ratio", "sales", "Retention rate", "留存率",
-        None,
-        "Of the customers active in the previous month (denominator), the share also active in this "
-        "month (numerator).",
-        "retained_customers", "previous_active_customers"),
-    Kpi("repurchase_rate", "ratio", "sales", "Repurchase rate", "复购率",
-        None,
-        "Of the customers active in the month (denominator), the share with at least two completed "
-        "orders up to period_end, i.e. at least one completed order before one of this month's "
-        "(numerator; a new customer ordering twice in the month counts).",
-        "repeat_buyers", "active_customers"),
-    Kpi("churn_rate", "ratio", "sales", "Churn rate", "流失率",
-        None,
-        "Churned customers in the month (numerator) ÷ customers at the start of the month, i.e. the "
-        "customers KPI at the end of the previous month (denominator).",
-        "churned_customers", "customers_at_start"),
-    Kpi("orders", "count", "sales", "Orders", "订单数", "orders",
-        "Completed orders dated in the month (refunded and cancelled orders excluded)."),
-    Kpi("revenue", "CNY", "sales", "Revenue", "销售额", "revenue",
-        "Sum of the amounts of completed orders dated in the month (CNY); refunded and cancelled "
-        "orders are excluded."),
-    Kpi("average_order_value", "CNY", "sales", "Average order value", "客单价",
-        None,
-        "Revenue (numerator) ÷ completed orders (denominator) of the month.",
-        "revenue", "orders"),
-    Kpi("csat", "score", "service_tickets", "CSAT", "客户满意度",
-        None,
-        "Mean satisfaction rating (1–5) of the tickets opened in the month that have one: sum of "
-        "ratings (numerator) ÷ rated tickets (denominator).",
-        "csat_sum", "rated_tickets"),
-    Kpi("nps", "score", "service_nps", "NPS", "净推荐值",
-        None,
-        "Net promoter score of the survey answers dated in the month: 100 × (promoters, score 9–10, − "
-        "detractors, score 0–6) ÷ answers; from −100 to 100. Numerator = promoters − detractors, "
-        "denominator = answers.",
-        "net_promoters", "nps_answers", scale=100),
-    Kpi("complaint_rate", "ratio", "service_tickets", "Complaint rate", "投诉率",
-        None,
-        "Complaint tickets (category containing 'complaint' or '投诉') opened in the month (numerator) ÷ "
-        "tickets opened in the month (denominator).",
-        "complaints", "tickets"),
-    Kpi("median_first_response_hours", "hours", "service_tickets", "Median first response (hours)",
-        "首次响应时长中位数（小时）", "median_first_response_hours",
-        "Median hours from opening to first response of the tickets opened in the month that had a "
-        "response by the as-of date (denominator = how many; with an even count, the mean of the two "
-        "middle values).",
-        None, "responded_tickets"),
-    Kpi("median_resolution_hours", "hours", "service_tickets", "Median resolution (hours)",
-        "解决时长中位数（小时）", "median_resolution_hours",
-        "Median hours from opening to resolution of the tickets opened in the month that were resolved "
-        "by the as-of date (denominator = how many; with an even count, the mean of the two middle "
-        "values).",
-        None, "resolved_tickets"),
-    Kpi("email_open_rate", "ratio", "email", "E-mail open rate", "邮件打开率",
-        None,
-        _OPEN_RATE_DEF + "Open rate = delivered mailings with at least one open event by the as-of date "
-        "(numerator) ÷ delivered mailings (denominator).",
-        "opened_mailings", "delivered_mailings"),
-    Kpi("email_click_rate", "ratio", "email", "E-mail click rate", "邮件点击率",
-        None,
-        _OPEN_RATE_DEF + "Click rate = delivered mailings with at least one click event (numerator) ÷ "
-        "delivered mailings (denominator).",
-        "clicked_mailings", "delivered_mailings"),
-    Kpi("email_unsubscribe_rate", "ratio", "email", "E-mail unsubscribe rate", "邮件退订率",
-        None,
-        _OPEN_RATE_DEF + "Unsubscribe rate = delivered mailings with an unsubscribe event (numerator) ÷ "
-        "delivered mailings (denominator).",
-        "unsubscribed_mailings", "delivered_mailings"),
-    Kpi("opportunity_win_rate", "ratio", "crm_opportunities", "Opportunity win rate", "商机赢单率",
-        None,
-        "Opportunities won (numerator) ÷ opportunities won or lost (denominator), among those whose "
-        "close date is in the month.",
-        "won_opportunities", "closed_opportunities"),
-    Kpi("pipeline", "CNY", "crm_opportunities", "Open pipeline", "商机管道金额", "pipeline_amount",
-        "Sum of the amounts of opportunities open at period_end: created on or before it and neither won "
-        "nor lost by then (still open, or a close date after period_end). Won or lost opportunities "
-        "without a close date are left out. Denominator = number of these open opportunities.",
-        None, "open_opportunities"),
-)
+def _read_catalog(path: Path) -> tuple[str, tuple[Kpi, ...]]:
+    with path.open("rb") as handle:
+        catalog = tomllib.load(handle)
+    kpis = []
+    for position, entry in enumerate(catalog["kpi"], start=1):
+        unknown = sorted(set(entry) - {f.name for f in fields(Kpi)})
+        if unknown:
+            raise ValueError(f"{path.name}: KPI {position} ({entry.get('name')}) has unknown keys: "
+                             f"{', '.join(unknown)}")
+        kpi = Kpi(**entry)
+        if kpi.unit not in UNITS or kpi.source not in SOURCES:
+            raise ValueError(f"{path.name}: KPI {kpi.name} has unit {kpi.unit!r} / source {kpi.source!r}; "
+                             f"units are {', '.join(UNITS)}, sources {', '.join(SOURCES)}")
+        kpis.append(kpi)
+    return catalog["mailing"], tuple(kpis)
+
+
+_MAILING_DEFINITION, KPIS = _read_catalog(Path(__file__).with_name("catalog.toml"))
 
 KPI_NAMES = tuple(k.name for k in KPIS)
 
@@ -174,7 +92,7 @@ KPI_NAMES = tuple(k.name for k in KPIS)
 def definition_text(kpi: Kpi, churn_days: int) -> str:
     """The KPI's definition with the settings values filled in."""
     return kpi.definition.format(churn_days=churn_days, window_days=churn_days + 1,
-                                 return_gap_days=churn_days + 2)
+                                 return_gap_days=churn_days + 2, mailing=_MAILING_DEFINITION)
 
 
 def build_kpis_monthly(conn: duckdb.DuckDBPyConnection, as_of: date, churn_days: int) -> None:
