@@ -37,10 +37,11 @@ def markdown_table(header: Sequence[str], align: str, rows: Iterable[Sequence[ob
 
 def table_metadata(conn: duckdb.DuckDBPyConnection, table: str, **extra: Any) -> dict[str, Any]:
     """Row count, column schema and a masked preview of a warehouse table, plus any extra values."""
-    columns = conn.execute(f"DESCRIBE {table}").fetchall()
-    row_count = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    names = [c[0] for c in columns]
-    preview_rows = conn.execute(f"SELECT * FROM {table} LIMIT {PREVIEW_ROWS}").fetchall()
+    row_count = conn.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+    preview = conn.sql(f"SELECT * FROM {table} LIMIT {PREVIEW_ROWS}")  # its columns and types are the table's
+    names = preview.columns
+    columns = list(zip(names, (str(t) for t in preview.types), strict=True))
+    preview_rows = preview.fetchall()
     header = "| " + " | ".join(names) + " |\n|" + "---|" * len(names) + "\n"
     body = "".join(
         "| "

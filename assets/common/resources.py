@@ -45,9 +45,11 @@ class Warehouse(ConfigurableResource):
         """A connection to the warehouse (creating it and its schemas if needed), closed afterwards.
         In a run it is a cursor of the run's open warehouse (temporary tables and macros stay the
         step's own); outside a run the file is opened and closed."""
+        first_of_run = False
         if self._hold_for_run:
             if self._run_connection is None:
                 self._run_connection = self._open_with_retry(False)
+                first_of_run = True
             conn = self._run_connection.cursor()
             read_only = False
         else:
@@ -57,7 +59,8 @@ class Warehouse(ConfigurableResource):
                 conn.execute("SET memory_limit = $memory_limit", {"memory_limit": self.memory_limit})
             if self.threads:
                 conn.execute("SET threads = $threads", {"threads": int(self.threads)})
-            if not read_only:
+            # the schemas are made once per open file: a run's steps share the file it opened
+            if not read_only and (first_of_run or not self._hold_for_run):
                 # one catalog query instead of five no-op CREATE statements on every connection
                 present = {row[0] for row in conn.execute(
                     "SELECT schema_name FROM duckdb_schemas() WHERE database_name = current_database()").fetchall()}
@@ -95,10 +98,21 @@ class RunWarehouse(Warehouse):
     def setup_for_execution(self, context: InitResourceContext) -> None:
         self._hold_for_run = True
 
-    def teardown_after_execution(self, context: InitResourceContext) -> None:
+    def teardown_after_execution(self, context: InitResourceContext | None) -> None:
         if self._run_connection is not None:
             self._run_connection.close()
             self._run_connection = None
+        self._hold_for_run = False
+
+    @contextmanager
+    def held_open(self) -> Iterator["RunWarehouse"]:
+        """The warehouse held open for a block of code as a Dagster run holds it, for asset
+        functions invoked directly (tests, notebooks); closed at the end of the block."""
+        self._hold_for_run = True
+        try:
+            yield self
+        finally:
+            self.teardown_after_execution(None)
 
 
 

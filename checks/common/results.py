@@ -113,6 +113,10 @@ def run_id_of(context: Any) -> str:
         return f"direct-{uuid.uuid4()}"
 
 
+def _whole(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def record_outcomes(
     conn: duckdb.DuckDBPyConnection,
     *,
@@ -132,8 +136,9 @@ def record_outcomes(
     validated_at = datetime.now(UTC).replace(tzinfo=None)
     rows = [
         {"check_name": check_name, "table_name": table_name, "expectation": o.expectation, "column_name": o.column,
-         "success": o.success, "element_count": o.element_count, "unexpected_count": o.unexpected_count,
-         "unexpected_percent": o.unexpected_percent,
+         "success": bool(o.success), "element_count": _whole(o.element_count),
+         "unexpected_count": _whole(o.unexpected_count),
+         "unexpected_percent": None if o.unexpected_percent is None else float(o.unexpected_percent),
          "sample_values": json.dumps(list(o.samples), ensure_ascii=False), "severity": severity,
          "run_id": run_id, "as_of": as_of, "validated_at": validated_at}
         for o in outcomes
@@ -142,7 +147,7 @@ def record_outcomes(
     try:
         SQL.run(conn, "forget_run_results", run_id=run_id, check_name=check_name, table_name=table_name)
         if rows:
-            conn.executemany(SQL.text("validation_result"), rows)
+            SQL.run(conn, "validation_result", outcomes=rows)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")

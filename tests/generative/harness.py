@@ -8,10 +8,11 @@ Two things keep it fast without changing what runs:
 
 - one Dagster instance for the whole session: without a context, direct invocation builds an
   ephemeral instance (a SQLite database with migrations) for every call;
-- one idle connection held open on the example's warehouse while its assets run and its invariants
-  are read: DuckDB then hands each asset's `Warehouse.connect` the database already open in this
-  process (0.1 ms) instead of opening the file again (about 25 ms, 80 times per example); and as
-  the example's warehouse is thrown away, it is closed without a final checkpoint.
+- the example's warehouse held open while its assets run, as a Dagster run holds it
+  (``RunWarehouse.held_open``: each asset's `Warehouse.connect` is a cursor of the open file
+  instead of opening it again, about 25 ms, 80 times per example), and one idle connection on it
+  until its invariants are read; as the warehouse is thrown away, it is closed without a final
+  checkpoint.
 
 Command-line path: `python -m pipelines run`, exactly as a user runs it (see test_command_line.py).
 """
@@ -31,7 +32,7 @@ import duckdb
 from dagster import AssetCheckResult, AssetCheckSeverity, AssetsDefinition, DagsterInstance, build_asset_context
 
 from assets.common.as_of import resolve_as_of
-from assets.common.resources import PipelineSettings, Warehouse
+from assets.common.resources import PipelineSettings, RunWarehouse, Warehouse
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS
 from tests.generative.inbox_files import WrittenInbox
 
@@ -145,24 +146,31 @@ class FastPipeline:
     def _run(self, steps: list[tuple[AssetsDefinition, list]], warehouse_path: Path, settings: PipelineSettings,
              held: duckdb.DuckDBPyConnection | None = None) -> list[str]:
         """Run the steps on the warehouse; ``held`` (else a connection of its own) keeps it open."""
-        warehouse = Warehouse(path=str(warehouse_path), threads=1, lock_timeout_seconds=0)
+        warehouse = RunWarehouse(path=str(warehouse_path), threads=1, lock_timeout_seconds=0)
         failed: list[str] = []
         keep_open = held or duckdb.connect(str(warehouse_path))
         context = build_asset_context(instance=self.instance)
         try:
-            for definition, checks in steps:
-                _invoke(definition, context, warehouse, settings)
-                for check in checks:
-                    for result in _invoke(check, context, warehouse, settings):
-                        # warnings (a degraded prediction, say) are allowed; errors are not
-                        if (isinstance(result, AssetCheckResult) and not result.passed
-                                and result.severity == AssetCheckSeverity.ERROR):
-                            spec = next(iter(check.check_specs))
-                            failed.append(f"{spec.asset_key.to_user_string()} {spec.name}: "
-                                          f"{result.description or result.metadata}")
+            with warehouse.held_open():
+                for definition, checks in steps:
+                    _invoke(definition, context, warehouse, settings)
+                    failed += self._failed_blocking_checks(checks, context, warehouse, settings)
         finally:
             if held is None:
                 keep_open.close()
+        return failed
+
+    @staticmethod
+    def _failed_blocking_checks(checks: list, context, warehouse: Warehouse, settings: PipelineSettings) -> list[str]:
+        failed = []
+        for check in checks:
+            for result in _invoke(check, context, warehouse, settings):
+                # warnings (a degraded prediction, say) are allowed; errors are not
+                if (isinstance(result, AssetCheckResult) and not result.passed
+                        and result.severity == AssetCheckSeverity.ERROR):
+                    spec = next(iter(check.check_specs))
+                    failed.append(f"{spec.asset_key.to_user_string()} {spec.name}: "
+                                  f"{result.description or result.metadata}")
         return failed
 
     def run(self, inbox: WrittenInbox, workdir: Path) -> FastRun:

@@ -1,4 +1,4 @@
--- One outcome (run with executemany, one parameter set per outcome).
-INSERT INTO quality.validation_results
-VALUES ($check_name, $table_name, $expectation, $column_name, $success, $element_count, $unexpected_count,
-        $unexpected_percent, $sample_values, $severity, $run_id, $as_of, $validated_at);
+-- The outcomes of one check (a list of structs, one per outcome, bound as $outcomes), in one
+-- statement: a prepared INSERT per outcome cost 25 times as much.
+INSERT INTO quality.validation_results BY NAME
+SELECT unnest($outcomes, recursive := true);
