@@ -21,9 +21,10 @@ def build_resources(paths: PathSettings, held_for_the_run: bool = True) -> dict:
     """The resources for one set of paths (tests build their own with temporary folders). The
     warehouse is held open for a whole run (RunWarehouse); ``held_for_the_run=False`` gives the plain
     Warehouse, for invoking an asset check directly outside a run."""
-    warehouse_class = RunWarehouse if held_for_the_run else Warehouse
+    warehouse = (RunWarehouse(path=paths.warehouse_path, run_lock_timeout_seconds=paths.run_lock_timeout_minutes * 60)
+                 if held_for_the_run else Warehouse(path=paths.warehouse_path))
     return {
-        "warehouse": warehouse_class(path=paths.warehouse_path),
+        "warehouse": warehouse,
         "settings": PipelineSettings(
             inbox_dir=paths.inbox_dir,
             reports_dir=paths.reports_dir,

@@ -42,6 +42,9 @@ _FLOAT_TYPES = ("DOUBLE", "FLOAT", "REAL")
 _LONG_FLOAT = re.compile(r"-?\d+\.\d{7,}(?:[eE][-+]?\d+)?")
 # On a page, the run's id and when it started (the data-quality page names the run it checked).
 _RUN_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+# The chart of check results over runs labels a run by its start, and adds " · <the first 8
+# characters of its id>" when two runs started in the same minute.
+_SHORT_RUN_ID = re.compile(r"(?<=<clock>)(?: ·| \\u00b7) [0-9a-f]{8}\b")
 _CLOCK_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:\.\d+)?|\d{1,2} \w{3} \d{4} \d{2}:\d{2}(?: UTC)?"
                          r"|\d{4}(?:年|\\u5e74)\d{1,2}(?:月|\\u6708)\d{1,2}(?:日|\\u65e5) ?\d{2}:\d{2}(?: UTC)?")
 
@@ -88,7 +91,7 @@ def page_fingerprints(reports_latest: Path) -> dict[str, str]:
     prints = {}
     for page in sorted(p for p in reports_latest.rglob("*") if p.is_file()):
         text = page.read_bytes().decode("utf-8", errors="surrogateescape")
-        text = _CLOCK_TIME.sub("<clock>", _RUN_ID.sub("<run>", text))
+        text = _SHORT_RUN_ID.sub("", _CLOCK_TIME.sub("<clock>", _RUN_ID.sub("<run>", text)))
         normalised = _LONG_FLOAT.sub(_rounded, text).encode("utf-8", errors="surrogateescape")
         prints[page.relative_to(reports_latest).as_posix()] = hashlib.sha256(normalised).hexdigest()
     return prints

@@ -3,8 +3,9 @@ run context (the as-of date and the settings of one run, resolved once)."""
 
 
 import copy
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -16,6 +17,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from assets.common.as_of import resolve_as_of
+from assets.common.run_lock import RunLock
 from assets.common.settings import load_thresholds, parse_as_of
 from assets.common.sql import SqlFolder
 
@@ -87,28 +89,47 @@ class Warehouse(ConfigurableResource):
 
 
 class RunWarehouse(Warehouse):
-    """The warehouse as a Dagster run uses it: the file is opened by the first step that needs it and
-    stays open to the end of the run, each step getting its own cursor (temporary tables and macros
-    stay the step's own). Opening and closing the file at every step cost 30-50 ms each, about 145
-    times a run, and let another writer slip in between two steps.
+    """The warehouse as a Dagster run uses it: held by this run alone from its start to its end
+    (another run, from the command line, the UI, the schedule or the sensor, waits for it: see
+    run_lock.py), opened by the first step that needs it and kept open to the end of the run, each
+    step getting its own cursor (temporary tables and macros stay the step's own). Opening and
+    closing the file at every step cost 30-50 ms each, about 145 times a run.
 
     Dagster closes it at the end of the run, which makes it a context-manager resource: a check
     invoked directly (outside a run, in a notebook or test) takes the plain ``Warehouse``."""
 
+    # How long a run waits for another run to finish with the warehouse (CRM_RUN_LOCK_TIMEOUT).
+    run_lock_timeout_seconds: float = 4 * 3600.0
+
+    _run_lock: RunLock | None = PrivateAttr(default=None)
+
     def setup_for_execution(self, context: InitResourceContext) -> None:
+        log = context.log or logging.getLogger(__name__)
+        run = getattr(context, "run", None)
+        self._take_run_lock(run.run_id if run is not None else "", log.warning)
+
+    def _take_run_lock(self, run_id: str, say: Callable[[str], None]) -> None:
+        lock = RunLock(self.path, self.run_lock_timeout_seconds, run_id)
+        lock.acquire(say)
+        self._run_lock = lock
         self._hold_for_run = True
 
     def teardown_after_execution(self, context: InitResourceContext | None) -> None:
-        if self._run_connection is not None:
-            self._run_connection.close()
-            self._run_connection = None
-        self._hold_for_run = False
+        try:
+            if self._run_connection is not None:
+                self._run_connection.close()
+                self._run_connection = None
+        finally:
+            self._hold_for_run = False
+            if self._run_lock is not None:
+                self._run_lock.release()
+                self._run_lock = None
 
     @contextmanager
     def held_open(self) -> Iterator["RunWarehouse"]:
         """The warehouse held open for a block of code as a Dagster run holds it, for asset
         functions invoked directly (tests, notebooks); closed at the end of the block."""
-        self._hold_for_run = True
+        self._take_run_lock("direct", logging.getLogger(__name__).warning)
         try:
             yield self
         finally:

@@ -221,6 +221,7 @@ class PathSettings:
     as_of: str = ""
     settings_file: str = ""
     column_aliases_file: str = ""
+    run_lock_timeout_minutes: float = 240.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -239,4 +240,5 @@ class PathSettings:
             as_of=env.get("CRM_AS_OF", ""),
             settings_file=env.get("CRM_SETTINGS_FILE", ""),
             column_aliases_file=env.get("CRM_COLUMN_ALIASES", ""),
+            run_lock_timeout_minutes=float(env.get("CRM_RUN_LOCK_TIMEOUT") or 240),
         )
