@@ -38,6 +38,16 @@ def test_a_second_run_waits_for_the_first_and_is_told_whom_it_waits_for(tmp_path
     second.release()
 
 
+def test_a_warehouse_folder_that_cannot_exist_gives_a_run_without_lock_and_says_why(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    said: list[str] = []
+    lock = RunLock(blocker / "warehouse.duckdb", timeout_seconds=1)
+    lock.acquire(say=said.append)
+    assert len(said) == 1 and said[0].startswith(f"No run lock for {blocker / 'warehouse.duckdb'}")
+    lock.release()  # nothing held, nothing to give back
+
+
 def test_a_killed_run_releases_the_lock(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
     holder = subprocess.Popen(

@@ -60,10 +60,12 @@ class RunLock:
 
     def acquire(self, say: Callable[[str], None]) -> None:
         """Take the lock, waiting up to ``timeout_seconds`` for the run that holds it; ``say`` is
-        told once that this run waits, and for whom."""
-        self.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+        told once that this run waits, and for whom. Where no lock file can be made (the warehouse's
+        folder cannot be created), no run can write the warehouse either: the run goes on without
+        the lock, and ``say`` is told why, so that its steps report what is wrong with the path."""
         lock = FileLock(str(lock_path(self.warehouse_path)))
         try:
+            self.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
             lock.acquire(timeout=0)
         except Timeout:
             say(f"Waiting for {_describe(current_holder(self.warehouse_path))} to finish with "
@@ -76,6 +78,9 @@ class RunLock:
                     f"{self.warehouse_path} was still held by {_describe(current_holder(self.warehouse_path))} "
                     f"after {self.timeout_seconds / 60:.0f} minutes; this run did not start. Start it again "
                     "when that run has ended (or raise CRM_RUN_LOCK_TIMEOUT).") from None
+        except OSError as error:  # after Timeout, which is an OSError too
+            say(f"No run lock for {self.warehouse_path}: {error}. The run goes on without it.")
+            return
         self._lock = lock
         holder = {"pid": str(os.getpid()), "host": socket.gethostname(), "run": self.run_id or "?",
                   "since": datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S")}
