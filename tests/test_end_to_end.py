@@ -52,7 +52,7 @@ def test_run_builds_every_layer_and_the_index(generated: Path):
     completed = run_pipeline(generated, generated / "inbox", "first")
     assert completed.returncode == 0, completed.stderr[-3000:]
     index = generated / "first-reports" / "latest" / "index.html"
-    assert f"Reports:   {index.resolve()}" in completed.stdout
+    assert f"Reports:   {generated.resolve() / 'first-reports' / 'latest' / 'index.html'}" in completed.stdout
     assert index.exists()
     with duckdb.connect(str(generated / "first.duckdb"), read_only=True) as conn:
         for layer, expected in LAYER_TABLES.items():

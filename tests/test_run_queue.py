@@ -67,7 +67,12 @@ def test_a_killed_run_releases_the_lock(tmp_path: Path) -> None:
 
 
 def _fingerprint(workdir: Path) -> dict:
-    return {"tables": table_fingerprints(workdir / "run.duckdb"), "pages": page_fingerprints(workdir / "run-reports")}
+    """The tables, and the pages of latest/ and of each as-of date's folder (the run folders behind
+    them are named after run ids, which differ)."""
+    reports = workdir / "run-reports"
+    pages = {f"{folder}/{name}": digest for folder in ("latest", EARLIER, LATER)
+             for name, digest in page_fingerprints(reports / folder).items()}
+    return {"tables": table_fingerprints(workdir / "run.duckdb"), "pages": pages}
 
 
 def _installation(root: Path, name: str, sample: Path) -> Path:

@@ -26,7 +26,17 @@ from dagster import asset as dagster_asset
 
 from assets.common.resources import PipelineSettings, Warehouse
 from assets.common.status import AssetStatus, failure_status, ok_status, record_status
-from reports.common.publish import LATEST, generation_time, publish_report
+from reports.common.publish import (
+    LATEST,
+    generation_time,
+    index_in_run,
+    publish_set,
+    report_files,
+    report_folder,
+    run_key,
+    run_set_folder,
+    write_pages,
+)
 from reports.common.settings import ReportSettings, report_settings
 from reports.common.shareable import known_folders, shareable_text, strip_known_folders
 from reports.common.table_reports import render_pages
@@ -106,10 +116,13 @@ def build_report(context: AssetExecutionContext, stem: str, warehouse: Warehouse
     language = options.default_language
     metadata: dict[str, Any] = {}
     try:
-        folder = publish_report(Path(settings.reports_dir), as_of, stem, pages,
-                                language if language in pages else DEFAULT_LANGUAGE)
+        reports_dir = Path(settings.reports_dir)
+        folder = run_set_folder(reports_dir, run_key(context), as_of)
+        write_pages(folder, report_files(stem, pages, language if language in pages else DEFAULT_LANGUAGE))
+        if not index_in_run(context):  # no index page later in this run to publish the set
+            publish_set(reports_dir, as_of, folder, options.keep_runs)
         metadata = {
-            "path": MetadataValue.path(str(folder / f"{stem}.html")),
+            "path": MetadataValue.path(str(report_folder(reports_dir, as_of) / f"{stem}.html")),
             "latest": MetadataValue.path(str(Path(settings.reports_dir) / LATEST / f"{stem}.html")),
             "size_bytes": MetadataValue.int(max(len(p.encode("utf-8")) for p in pages.values())),
         }

@@ -31,6 +31,9 @@ class ReportSettings:
     # Scorecard colours: green at or above good, amber at or above warn, red below.
     quality_score_good: float
     quality_score_warn: float
+    # Report sets kept in <reports>/runs/ (the newest; a set still linked as latest/ or a dated
+    # folder is always kept).
+    keep_runs: int
 
     @classmethod
     def from_thresholds(cls, section: Mapping[str, Any]) -> ReportSettings:

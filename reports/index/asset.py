@@ -20,7 +20,7 @@ from assets.common.status import FAILED, AssetStatus, failure_status, read_statu
 from assets.quality.scorecard.asset import QUALITY_ASSETS
 from reports.common.catalog import REPORTS
 from reports.common.outcome import problem_sentences, report_asset_name
-from reports.common.publish import LATEST, generation_time, publish_report_files, report_folder
+from reports.common.publish import LATEST, generation_time, publish_set, run_key, run_set_folder, write_pages
 from reports.common.rendering import template_environment
 from reports.common.settings import report_settings
 from reports.common.shareable import known_folders, strip_known_folders
@@ -129,12 +129,14 @@ def render_index_pages(
 def reports_index(
     context: AssetExecutionContext, warehouse: Warehouse, settings: PipelineSettings
 ) -> MaterializeResult:
-    """The reports front page: `<reports dir>/<as_of>/index.html`, copied to `latest/index.html`.
-    Lists every report with its as-of date and generation time, and every warehouse table with its
-    row count, in Chinese (index.zh.html) and English (index.en.html); index.html opens in the
-    language chosen in settings ([reports] default_language). A report that could not be generated in
-    this run (or is missing) is marked with the cause in both languages; when the warehouse cannot be
-    read the index is still written, saying so, from the pages in the reports folder."""
+    """The reports front page, `<reports dir>/latest/index.html` (and `<reports dir>/<as_of>/`),
+    written last: it completes the run's set of pages and then switches `latest/` and `<as_of>/` to
+    that set in one step, so a reader never sees pages of two runs side by side. Lists every report
+    with its as-of date and generation time, and every warehouse table with its row count, in
+    Chinese (index.zh.html) and English (index.en.html); index.html opens in the language chosen in
+    settings ([reports] default_language). A report that could not be generated in this run (or is
+    missing) is marked with the cause in both languages; when the warehouse cannot be read the index
+    is still written, saying so, from the pages in the reports folder."""
     configured = settings.as_of_date()
     as_of, tables, recorded, problem = configured, [], {}, None
     with known_folders(settings.inbox_dir, warehouse.path, settings.reports_dir, settings.models_dir):
@@ -147,13 +149,17 @@ def reports_index(
             context.log.error(f"reports/index: the warehouse could not be read; the index lists the pages only.\n"
                               f"{traceback.format_exc()}")
             problem = problem_sentences(failure_status("reports/index", error))
-        language = report_settings(settings.rules()).default_language
-        reports = published_reports(report_folder(Path(settings.reports_dir), as_of), recorded)
+        options = report_settings(settings.rules())
+        language = options.default_language
+        reports_dir = Path(settings.reports_dir)
+        run_set = run_set_folder(reports_dir, run_key(context), as_of)
+        reports = published_reports(run_set, recorded)
         pages = render_index_pages(as_of, generation_time(), tables, reports=reports, default_language=language,
                                    warehouse_problem=problem)
         pages = {name: strip_known_folders(text) for name, text in pages.items()}
-    folder = publish_report_files(Path(settings.reports_dir), as_of, pages)
-    latest = Path(settings.reports_dir) / LATEST / "index.html"
+    write_pages(run_set, pages)
+    folder = publish_set(reports_dir, as_of, run_set, options.keep_runs)
+    latest = reports_dir / LATEST / "index.html"
     return MaterializeResult(
         metadata={
             "path": MetadataValue.path(str(folder / "index.html")),
