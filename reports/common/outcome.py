@@ -30,7 +30,7 @@ from reports.common.publish import (
     LATEST,
     generation_time,
     index_in_run,
-    publish_set,
+    publish_rebuilt_report,
     report_files,
     report_folder,
     run_key,
@@ -120,7 +120,7 @@ def build_report(context: AssetExecutionContext, stem: str, warehouse: Warehouse
         folder = run_set_folder(reports_dir, run_key(context), as_of)
         write_pages(folder, report_files(stem, pages, language if language in pages else DEFAULT_LANGUAGE))
         if not index_in_run(context):  # no index page later in this run to publish the set
-            publish_set(reports_dir, as_of, folder, options.keep_runs)
+            publish_rebuilt_report(reports_dir, as_of, folder, options.keep_runs)
         metadata = {
             "path": MetadataValue.path(str(report_folder(reports_dir, as_of) / f"{stem}.html")),
             "latest": MetadataValue.path(str(Path(settings.reports_dir) / LATEST / f"{stem}.html")),

@@ -7,7 +7,7 @@ page is written to a temporary name and renamed, so no reader sees half a page. 
 complete, ``<as_of>`` and ``latest`` (symbolic links) are switched to it, each in one rename: a
 reader sees the old set or the new one. The index page, the last report of a run, switches them;
 a run that rebuilds some reports without the index (one report rematerialised in the UI, say)
-switches them after each of its reports, as that run changes nothing else. Of the run folders,
+switches the dated folder after each of its reports, and ``latest`` when it shows the same date. Of the run folders,
 the newest ``[reports] keep_runs`` and every one still linked are kept.
 
 When the as-of date could not be determined (the warehouse could not be read and none is
@@ -84,14 +84,25 @@ def write_pages(folder: Path, files: dict[str, str]) -> None:
         write_atomically(folder / name, text)
 
 
-def publish_set(reports_dir: Path, as_of: date | None, folder: Path, keep_runs: int) -> Path:
-    """Point ``<as_of>`` and ``latest`` at the set ``folder``, each in one rename, and remove run
-    folders beyond the newest ``keep_runs`` that nothing links to; return the dated path."""
+def publish_set(reports_dir: Path, as_of: date | None, folder: Path, keep_runs: int,
+                latest_too: bool = True) -> Path:
+    """Point ``<as_of>`` and (with ``latest_too``) ``latest`` at the set ``folder``, each in one
+    rename, and remove run folders beyond the newest ``keep_runs`` that nothing links to; return the
+    dated path."""
     dated = report_folder(reports_dir, as_of)
-    for link in dict.fromkeys((dated, reports_dir / LATEST)):
+    for link in dict.fromkeys((dated, reports_dir / LATEST) if latest_too else (dated,)):
         _switch_link(link, folder)
     _prune(reports_dir, keep_runs)
     return dated
+
+
+def publish_rebuilt_report(reports_dir: Path, as_of: date | None, folder: Path, keep_runs: int) -> Path:
+    """Publish the set of a run that rebuilt some reports without the index: the dated folder, and
+    ``latest`` only when it shows the same date (or nothing yet), so that rebuilding one report for
+    another date never replaces the whole latest set by a set of one page."""
+    latest, dated = reports_dir / LATEST, report_folder(reports_dir, as_of)
+    same_date = not latest.exists() or (dated.exists() and latest.resolve() == dated.resolve())
+    return publish_set(reports_dir, as_of, folder, keep_runs, latest_too=same_date)
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

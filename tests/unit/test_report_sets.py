@@ -7,7 +7,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from reports.common.publish import LATEST, RUNS, publish_set, run_set_folder, write_pages
+from reports.common.publish import LATEST, RUNS, publish_rebuilt_report, publish_set, run_set_folder, write_pages
 
 JUNE, JULY = date(2026, 6, 30), date(2026, 7, 15)
 
@@ -77,3 +77,17 @@ def test_a_plain_latest_folder_of_an_earlier_version_is_moved_aside_once(tmp_pat
     assert os.path.islink(tmp_path / LATEST)
     moved = [p for p in (tmp_path / RUNS).iterdir() if p.name.startswith("earlier-latest-")]
     assert len(moved) == 1 and _pages(moved[0]) == {"management.html": "old layout"}
+
+
+def test_one_report_rebuilt_for_another_date_does_not_replace_the_latest_set(tmp_path: Path) -> None:
+    _full_run(tmp_path, "run-1", JULY, "july")
+    march = date(2026, 3, 31)
+    single = run_set_folder(tmp_path, "run-2", march)
+    write_pages(single, {"key_accounts.html": "key accounts march"})
+    publish_rebuilt_report(tmp_path, march, single, keep_runs=10)
+    assert _pages(tmp_path / march.isoformat()) == {"key_accounts.html": "key accounts march"}
+    assert _pages(tmp_path / LATEST) == {"index.html": "index july", "management.html": "management july"}
+    same_date = run_set_folder(tmp_path, "run-3", JULY)  # the latest date: latest follows
+    write_pages(same_date, {"management.html": "management july, corrected"})
+    publish_rebuilt_report(tmp_path, JULY, same_date, keep_runs=10)
+    assert _pages(tmp_path / LATEST) == {"index.html": "index july", "management.html": "management july, corrected"}
