@@ -21,7 +21,9 @@ def build_resources(paths: PathSettings, held_for_the_run: bool = True) -> dict:
     """The resources for one set of paths (tests build their own with temporary folders). The
     warehouse is held open for a whole run (RunWarehouse); ``held_for_the_run=False`` gives the plain
     Warehouse, for invoking an asset check directly outside a run."""
-    warehouse = (RunWarehouse(path=paths.warehouse_path, run_lock_timeout_seconds=paths.run_lock_timeout_minutes * 60)
+    warehouse = (RunWarehouse(path=paths.warehouse_path, run_lock_timeout_seconds=paths.run_lock_timeout_minutes * 60,
+                              backups_kept=paths.backups_kept, backup_dir=paths.backup_dir,
+                              models_dir=paths.resolved_models_dir, reports_dir=paths.reports_dir)
                  if held_for_the_run else Warehouse(path=paths.warehouse_path))
     return {
         "warehouse": warehouse,

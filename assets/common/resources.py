@@ -17,6 +17,7 @@ from dagster import ConfigurableResource, InitResourceContext
 from pydantic import PrivateAttr
 
 from assets.common.as_of import resolve_as_of
+from assets.common.backups import default_backup_dir, make_backup
 from assets.common.run_lock import RunLock
 from assets.common.settings import load_thresholds, parse_as_of
 from assets.common.sql import SqlFolder
@@ -100,13 +101,29 @@ class RunWarehouse(Warehouse):
 
     # How long a run waits for another run to finish with the warehouse (CRM_RUN_LOCK_TIMEOUT).
     run_lock_timeout_seconds: float = 4 * 3600.0
+    # A backup before each run (backups.py): how many to keep (0: none), where, and the models and
+    # reports folders it covers besides the warehouse.
+    backups_kept: int = 0
+    backup_dir: str = ""
+    models_dir: str = ""
+    reports_dir: str = ""
 
     _run_lock: RunLock | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: InitResourceContext) -> None:
         log = context.log or logging.getLogger(__name__)
         run = getattr(context, "run", None)
-        self._take_run_lock(run.run_id if run is not None else "", log.warning)
+        run_id = run.run_id if run is not None else ""
+        self._take_run_lock(run_id, log.warning)
+        try:
+            backup = make_backup(self.path, self.models_dir, self.reports_dir,
+                                 self.backup_dir or default_backup_dir(self.path), self.backups_kept, run_id)
+        except Exception:
+            self.teardown_after_execution(context)
+            raise
+        if backup is not None:
+            log.info(f"Backup of the warehouse, models and latest reports before this run: {backup} "
+                     f"(restore with: python -m pipelines restore {backup})")
 
     def _take_run_lock(self, run_id: str, say: Callable[[str], None]) -> None:
         lock = RunLock(self.path, self.run_lock_timeout_seconds, run_id)

@@ -222,6 +222,8 @@ class PathSettings:
     settings_file: str = ""
     column_aliases_file: str = ""
     run_lock_timeout_minutes: float = 240.0
+    backups_kept: int = 7
+    backup_dir: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -241,4 +243,6 @@ class PathSettings:
             settings_file=env.get("CRM_SETTINGS_FILE", ""),
             column_aliases_file=env.get("CRM_COLUMN_ALIASES", ""),
             run_lock_timeout_minutes=float(env.get("CRM_RUN_LOCK_TIMEOUT") or 240),
+            backups_kept=int(env.get("CRM_BACKUPS_KEEP") or 7),
+            backup_dir=env.get("CRM_BACKUP_DIR", ""),
         )

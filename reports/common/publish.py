@@ -53,12 +53,13 @@ def run_key(context: Any) -> str:
 
 
 def index_in_run(context: Any) -> bool:
-    """Whether the index page is built later in this run (it then publishes the whole set)."""
+    """Whether the index page is built later in this run (it then publishes the whole set): the
+    run's asset selection, else the assets of the (possibly subset) job it runs."""
     try:
-        selection = context.run.asset_selection
+        selection = context.run.asset_selection or context.job_def.asset_layer.selected_asset_keys
     except Exception:  # direct invocation: nothing else of the run follows
         return False
-    return selection is None or any(key.path == ["reports", "index"] for key in selection)
+    return any(key.path == ["reports", "index"] for key in selection)
 
 
 def run_set_folder(reports_dir: Path, run: str, as_of: date | None) -> Path:

@@ -91,3 +91,23 @@ def test_one_report_rebuilt_for_another_date_does_not_replace_the_latest_set(tmp
     write_pages(same_date, {"management.html": "management july, corrected"})
     publish_rebuilt_report(tmp_path, JULY, same_date, keep_runs=10)
     assert _pages(tmp_path / LATEST) == {"index.html": "index july", "management.html": "management july, corrected"}
+
+
+def test_a_report_knows_whether_the_index_comes_later_in_its_run() -> None:
+    from dagster import AssetKey, asset, materialize
+
+    from reports.common.publish import index_in_run
+
+    seen: list[bool] = []
+
+    @asset(key=["reports", "some_report"])
+    def some_report(context) -> None:
+        seen.append(index_in_run(context))
+
+    @asset(key=["reports", "index"], deps=[some_report])
+    def index() -> None:
+        pass
+
+    assert materialize([some_report, index]).success
+    assert materialize([some_report, index], selection=[AssetKey(["reports", "some_report"])]).success
+    assert seen == [True, False]
