@@ -11,6 +11,7 @@ from assets.common.packages import assets_in, checks_in
 from assets.common.resources import PipelineSettings, RunWarehouse, Warehouse
 from assets.common.settings import PathSettings
 from pipelines.jobs import materialize_everything, nightly_schedule
+from pipelines.sensors import inbox_sensor
 
 # Every asset and check defined in the packages: adding a topic never means editing a list here.
 ALL_ASSETS = assets_in(assets, reports)
@@ -40,12 +41,14 @@ def build_resources(paths: PathSettings, held_for_the_run: bool = True) -> dict:
 
 def build_definitions(paths: PathSettings | None = None) -> Definitions:
     """Everything Dagster needs, with paths from the CRM_* environment variables by default."""
+    paths = paths or PathSettings.from_environment()
     return Definitions(
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
         jobs=[materialize_everything],
         schedules=[nightly_schedule],
-        resources=build_resources(paths or PathSettings.from_environment()),
+        sensors=[inbox_sensor(paths)],
+        resources=build_resources(paths),
         executor=in_process_executor,
     )
 
