@@ -16,7 +16,7 @@ def test_definitions_load_and_validate(paths):
     Definitions.validate_loadable(defs)
     keys = defs.resolve_asset_graph().get_all_asset_keys()
     layers = {key.path[0] for key in keys}
-    assert layers == {"raw", "staging", "core", "analytics", "quality", "reports"}
+    assert layers == {"raw", "staging", "core", "analytics", "quality", "reports", "operations"}
     assert defs.resolve_job_def("materialize_everything") is not None
 
 

@@ -61,7 +61,7 @@ def test_the_code_location_finds_every_asset_and_check_of_the_packages():
     keys = [k for a in ALL_ASSETS for k in a.keys]
     assert len(keys) == len(set(keys))
     layers = {k.path[0] for k in keys}
-    assert layers == {"raw", "staging", "core", "analytics", "quality", "reports"}
+    assert layers == {"raw", "staging", "core", "analytics", "quality", "reports", "operations"}
     check_keys = [k for c in ALL_CHECKS for k in c.check_keys]
     assert len(check_keys) == len(set(check_keys))
     # a status check on every report and every degrading prediction, and the GX suites on staging
