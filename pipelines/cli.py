@@ -7,6 +7,7 @@ import argparse
 import os
 import shutil
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster import DagsterInstance
@@ -15,6 +16,7 @@ from assets.common.backups import default_backup_dir, list_backups, restore_back
 from assets.common.run_lock import RunLock
 from assets.common.settings import PathSettings
 from pipelines.definitions import build_definitions
+from reports.common.run_status import record_run_outcome
 
 
 def run_everything(paths: PathSettings) -> bool:
@@ -23,6 +25,9 @@ def run_everything(paths: PathSettings) -> bool:
     job = definitions.resolve_job_def("materialize_everything")
     instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
     result = job.execute_in_process(instance=instance, raise_on_error=False)
+    failed = [event.step_key for event in result.all_events if event.is_step_failure and event.step_key]
+    record_run_outcome(Path(paths.reports_dir), result.run_id, result.success, failed, datetime.now(UTC),
+                       "the log printed above (run python -m pipelines run again to see it)")
     return result.success
 
 

@@ -11,7 +11,7 @@ from assets.common.packages import assets_in, checks_in
 from assets.common.resources import PipelineSettings, RunWarehouse, Warehouse
 from assets.common.settings import PathSettings
 from pipelines.jobs import materialize_everything, nightly_schedule
-from pipelines.sensors import inbox_sensor
+from pipelines.sensors import inbox_sensor, run_outcome_sensors
 
 # Every asset and check defined in the packages: adding a topic never means editing a list here.
 ALL_ASSETS = assets_in(assets, reports)
@@ -47,7 +47,7 @@ def build_definitions(paths: PathSettings | None = None) -> Definitions:
         asset_checks=ALL_CHECKS,
         jobs=[materialize_everything],
         schedules=[nightly_schedule],
-        sensors=[inbox_sensor(paths)],
+        sensors=[inbox_sensor(paths), *run_outcome_sensors(paths)],
         resources=build_resources(paths),
         executor=in_process_executor,
     )

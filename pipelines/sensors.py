@@ -9,14 +9,26 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
-from dagster import DefaultSensorStatus, RunRequest, SensorDefinition, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunRequest,
+    RunStatusSensorContext,
+    SensorDefinition,
+    SensorEvaluationContext,
+    SkipReason,
+    run_status_sensor,
+    sensor,
+)
 
 from assets.common.run_lock import current_holder
 from assets.common.settings import PathSettings
 from assets.ingest.inbox_watch import known_file_hashes, look_at_inbox
 from pipelines.jobs import materialize_everything
+from reports.common.run_status import record_run_outcome
 
 # A file whose size or modification time changed within this many seconds is still arriving.
 SETTLE_SECONDS = 60.0
@@ -46,3 +58,31 @@ def inbox_sensor(paths: PathSettings, settle_seconds: float = SETTLE_SECONDS) ->
         return RunRequest(run_key=look.run_key, tags={"crm/new_exports": shown[:200]})
 
     return new_exports
+
+
+def run_outcome_sensors(paths: PathSettings) -> list[SensorDefinition]:
+    """For runs the daemon starts (UI, schedule, sensor): write how each ended beside the reports
+    (reports/common/run_status.py), as ``python -m pipelines run`` does for its own runs. On by
+    default: they start nothing."""
+
+    def record(context: RunStatusSensorContext, succeeded: bool) -> None:
+        failed = [] if succeeded else sorted({
+            entry.step_key for entry in context.instance.all_logs(context.dagster_run.run_id)
+            if entry.dagster_event is not None and entry.dagster_event.is_step_failure and entry.step_key})
+        record_run_outcome(Path(paths.reports_dir), context.dagster_run.run_id, succeeded, failed,
+                           datetime.now(UTC), f"the run {context.dagster_run.run_id} in the Dagster UI (Runs)")
+
+    @run_status_sensor(run_status=DagsterRunStatus.SUCCESS, name="record_run_success",
+                       default_status=DefaultSensorStatus.RUNNING, monitor_all_code_locations=False,
+                       description="Writes last-run.json and LAST-RUN.txt beside the reports when a run succeeds.")
+    def record_run_success(context: RunStatusSensorContext) -> None:
+        record(context, True)
+
+    @run_status_sensor(run_status=DagsterRunStatus.FAILURE, name="record_run_failure",
+                       default_status=DefaultSensorStatus.RUNNING, monitor_all_code_locations=False,
+                       description="Writes last-run.json and LAST-RUN.txt beside the reports when a run fails, and "
+                                   "marks the published index pages: their reports are the last successful run's.")
+    def record_run_failure(context: RunStatusSensorContext) -> None:
+        record(context, False)
+
+    return [record_run_success, record_run_failure]
