@@ -55,7 +55,9 @@ def _toposorted(assets: list[AssetsDefinition]) -> list[AssetsDefinition]:
     return [assets[i] for i in ordered]
 
 
-PIPELINE_ASSETS = _toposorted([a for a in ALL_ASSETS if not any(k.path[0] == "reports" for k in a.keys)])
+# The reports (and the warehouse snapshot after them) are the command-line examples' part.
+AFTER_THE_DATA = ("reports", "operations")
+PIPELINE_ASSETS = _toposorted([a for a in ALL_ASSETS if not any(k.path[0] in AFTER_THE_DATA for k in a.keys)])
 BLOCKING_CHECKS = [c for c in ALL_CHECKS if any(spec.blocking for spec in c.check_specs)]
 
 
