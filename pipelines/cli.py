@@ -7,7 +7,7 @@ import argparse
 import os
 import shutil
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from dagster import DagsterInstance
@@ -16,6 +16,7 @@ from assets.common.backups import default_backup_dir, list_backups, restore_back
 from assets.common.run_lock import RunLock
 from assets.common.settings import PathSettings
 from pipelines.definitions import build_definitions
+from reports.common.publish import RUNS, publish_set
 from reports.common.run_status import record_run_outcome
 
 
@@ -38,10 +39,6 @@ def backup_root(paths: PathSettings) -> Path:
 def restore(paths: PathSettings, backup: Path) -> str:
     """Put ``backup`` back: the warehouse, the saved models and the report set latest/ showed,
     under the run lock (it waits for a run in progress); return what was restored, in words."""
-    from datetime import date
-
-    from reports.common.publish import RUNS, publish_set
-
     lock = RunLock(paths.warehouse_path, paths.run_lock_timeout_minutes * 60, run_id=f"restore {backup.name}")
     lock.acquire(lambda message: print(message, file=sys.stderr))
     try:

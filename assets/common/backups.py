@@ -15,6 +15,8 @@ import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
+from assets.common.files import link_or_copy
+
 MANIFEST = "backup.json"
 WAREHOUSE_FILE = "warehouse.duckdb"
 MODELS = "models"
@@ -55,7 +57,7 @@ def make_backup(warehouse_path: str | Path, models_dir: str | Path, reports_dir:
     latest = Path(reports_dir) / "latest"
     if latest.is_dir():
         # follows the link: the pages themselves, hard-linked where the file system allows
-        shutil.copytree(latest, partial / REPORT_SET, copy_function=_link_or_copy)
+        shutil.copytree(latest, partial / REPORT_SET, copy_function=link_or_copy)
     manifest = {"taken_at": taken.isoformat(), "label": label, "warehouse": str(warehouse.resolve()),
                 "latest_as_of": _as_of_shown(Path(reports_dir))}
     (partial / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
@@ -120,10 +122,3 @@ def saved_report_set(backup: str | Path) -> tuple[Path, str] | None:
         return None
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     return folder / REPORT_SET, manifest.get("latest_as_of") or ""
-
-
-def _link_or_copy(source: str, target: str) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system, or one without hard links
-        shutil.copy2(source, target)

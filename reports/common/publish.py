@@ -23,7 +23,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from assets.common.files import write_atomically
+from assets.common.files import link_or_copy, write_atomically
+from checks.common.results import run_id_of
 
 LATEST = "latest"
 RUNS = "runs"
@@ -44,12 +45,9 @@ def report_folder(reports_dir: Path, as_of: date | None) -> Path:
 
 
 def run_key(context: Any) -> str:
-    """The name of a run's set folder: its Dagster run id; a directly invoked asset (a test, a
-    notebook) gets a one-off name."""
-    try:
-        return str(context.run.run_id)
-    except Exception:  # direct invocation: no run on the context
-        return f"direct-{uuid.uuid4()}"
+    """The name of a run's set folder: its Dagster run id (a directly invoked asset, in a test or a
+    notebook, gets a one-off name)."""
+    return run_id_of(context)
 
 
 def index_in_run(context: Any) -> bool:
@@ -74,7 +72,7 @@ def run_set_folder(reports_dir: Path, run: str, as_of: date | None) -> Path:
     if published.is_dir():
         for page in published.iterdir():
             if page.is_file() and not page.name.startswith("."):
-                _link_or_copy(page, seeding / page.name)
+                link_or_copy(page, seeding / page.name)
     os.replace(seeding, folder)
     return folder
 
@@ -104,13 +102,6 @@ def publish_rebuilt_report(reports_dir: Path, as_of: date | None, folder: Path, 
     latest, dated = reports_dir / LATEST, report_folder(reports_dir, as_of)
     same_date = not latest.exists() or (dated.exists() and latest.resolve() == dated.resolve())
     return publish_set(reports_dir, as_of, folder, keep_runs, latest_too=same_date)
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    try:
-        os.link(source, target)
-    except OSError:  # another file system, or one without hard links
-        shutil.copy2(source, target)
 
 
 def _switch_link(link: Path, folder: Path) -> None:
