@@ -47,6 +47,10 @@ def test_a_failed_run_is_written_down_and_marks_the_index_of_the_last_good_set(t
     assert en.count('id="newest-run-failed"') == 1 and "failed at: core__orders, analytics__rfm" in en
     assert "2026-06-30 02:05 UTC" in en and "最新一次运行（2026-07-01 02:07 UTC）失败" in zh
 
+    # a later run that succeeds without rebuilding the index (one report rematerialised) takes it off
+    record_run_outcome(reports, "fixed-run", True, [], datetime(2026, 7, 1, 9, 0, tzinfo=UTC), "the log")
+    assert (reports / "latest" / "index.en.html").read_text() == INDEX["index.en.html"]
+
 
 def test_the_daemon_sensors_write_the_outcome_of_a_run_they_did_not_start(tmp_path: Path) -> None:
     paths = PathSettings(inbox_dir=str(tmp_path / "inbox"), warehouse_path=str(tmp_path / "w.duckdb"),

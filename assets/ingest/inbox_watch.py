@@ -19,15 +19,11 @@ import duckdb
 
 from assets.common.sql import SqlFolder
 from assets.common.tables import table_exists
+from assets.ingest.file_types import ignore_reason
 from assets.ingest.inbox import inbox_paths
 from assets.ingest.readers import file_sha256
 
 SQL = SqlFolder(__file__)
-
-# Names that office software, browsers and copy tools give files still being written or locked.
-_IN_PROGRESS_PREFIXES = ("~$", ".~lock.", ".")
-_IN_PROGRESS_SUFFIXES = (".part", ".crdownload", ".tmp", ".partial", ".download")
-
 
 @dataclass(frozen=True)
 class InboxLook:
@@ -45,13 +41,6 @@ class InboxLook:
         return "inbox-" + hashlib.sha256("\n".join(hashes).encode("utf-8")).hexdigest()[:24]
 
 
-def in_progress(name: str) -> bool:
-    """Whether a file name is one of a file still being written or locked (Office lock files,
-    downloads): such a file neither starts a run nor holds one back."""
-    base = name.rsplit("/", 1)[-1]
-    return base.startswith(_IN_PROGRESS_PREFIXES) or base.lower().endswith(_IN_PROGRESS_SUFFIXES)
-
-
 def look_at_inbox(inbox_dir: Path, memory: dict[str, list], known_hashes: Callable[[], Iterable[str]],
                   now_ns: int, settle_seconds: float) -> InboxLook:
     """Compare the inbox with ``memory`` (relative name → [size, mtime_ns, sha256] at the last look)
@@ -60,7 +49,7 @@ def look_at_inbox(inbox_dir: Path, memory: dict[str, list], known_hashes: Callab
     current: dict[str, list] = {}
     waiting, changed = [], []
     for name, path in inbox_paths(inbox_dir):
-        if in_progress(name):
+        if ignore_reason(name) is not None:  # what the loader skips (lock files, downloads) counts for nothing
             continue
         stat = path.stat()
         if now_ns - stat.st_mtime_ns < settle_ns:

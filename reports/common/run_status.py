@@ -21,7 +21,7 @@ from reports.common.publish import LATEST
 STATUS_FILE = "last-run.json"
 SUMMARY_FILE = "LAST-RUN.txt"
 _NOTICE_ID = "newest-run-failed"
-_NOTICE = re.compile(rf'<div id="{_NOTICE_ID}".*?</div>\n?', re.DOTALL)
+_NOTICE = re.compile(rf'\n?<div id="{_NOTICE_ID}".*?</div>\n?', re.DOTALL)
 
 
 def record_run_outcome(reports_dir: Path, run_id: str, succeeded: bool, failed_steps: Sequence[str],
@@ -35,8 +35,7 @@ def record_run_outcome(reports_dir: Path, run_id: str, succeeded: bool, failed_s
                               else last_success(reports_dir))
     write_atomically(reports_dir / STATUS_FILE, json.dumps(status, indent=2, ensure_ascii=False))
     write_atomically(reports_dir / SUMMARY_FILE, summary_text(status))
-    if not succeeded:
-        _mark_index_pages(reports_dir / LATEST, status)
+    _mark_index_pages(reports_dir / LATEST, None if succeeded else status)
 
 
 def last_success(reports_dir: Path) -> dict[str, str] | None:
@@ -59,9 +58,16 @@ def summary_text(status: dict) -> str:
             f"Failed steps:\n{steps}\n{shown}\nWhere to look: {status['where_to_look']}\n")
 
 
-def _mark_index_pages(latest: Path, status: dict) -> None:
+def _mark_index_pages(latest: Path, status: dict | None) -> None:
+    """Put the failure notice of ``status`` on the published index pages, or (None: the newest run
+    succeeded, even one that rebuilt no index) take an earlier notice off."""
     for page in sorted(latest.glob("index*.html")) if latest.is_dir() else []:
-        text = _NOTICE.sub("", page.read_text(encoding="utf-8"))
+        original = page.read_text(encoding="utf-8")
+        text = _NOTICE.sub("", original)
+        if status is None:
+            if text != original:
+                write_atomically(page, text)
+            continue
         steps = ", ".join(status["failed_steps"][:5]) or "?"
         when = status["finished_at"][:16].replace("T", " ")
         success = status.get("last_success") or {}
